@@ -1,0 +1,73 @@
+package io.github.datastore4j.api;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The non-blocking face of a {@link Datastore}: the same operations, with the same guarantees, returning
+ * {@link CompletableFuture}s. A waiting call parks no thread: its future is completed by the change that satisfies
+ * it, or by a shared timer on timeout. Errors complete the future exceptionally with the same
+ * {@link DatastoreException}s that {@code Datastore} throws; invalid arguments are thrown at once.
+ *
+ * <p>Futures may complete on the calling thread, on the thread whose change satisfied a wait, or on the engine's
+ * commit thread: do not block inside a dependent stage. Thread-safe.
+ */
+public interface AsyncDatastore {
+
+    String namespace();
+
+    /** The blocking face of this store. */
+    Datastore sync();
+
+    CompletableFuture<Optional<JsonNode>> get(String key);
+
+    <T> CompletableFuture<Optional<T>> get(String key, Class<T> type);
+
+    CompletableFuture<Optional<Document>> getDocument(String key);
+
+    CompletableFuture<Document> set(String key, Object value);
+
+    CompletableFuture<Boolean> setOnce(String key, Object value);
+
+    CompletableFuture<Long> increment(String key, long delta);
+
+    CompletableFuture<Double> increment(String key, double delta);
+
+    CompletableFuture<Integer> push(String key, Object item);
+
+    CompletableFuture<Document> update(String key, UnaryOperator<JsonNode> function);
+
+    <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function);
+
+    CompletableFuture<Document> put(String key, Object value, long expectedRev);
+
+    CompletableFuture<Boolean> delete(String key);
+
+    CompletableFuture<Integer> clear();
+
+    /** Completes with the next change of {@code key}; {@code timeout} may be null for no limit. */
+    CompletableFuture<Optional<Document>> awaitChange(String key, Duration timeout);
+
+    /** Completes when {@code key} equals {@code expected}; {@code timeout} may be null for no limit. */
+    CompletableFuture<Document> awaitValue(String key, Object expected, Duration timeout);
+
+    /** Completes when {@code key} matches {@code condition}; {@code timeout} may be null for no limit. */
+    CompletableFuture<Document> awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout);
+
+    /** Completes when {@code key} is an array whose size matches; {@code timeout} may be null for no limit. */
+    CompletableFuture<Document> awaitSize(String key, IntPredicate sizeCondition, Duration timeout);
+
+    CompletableFuture<Page> queryKeys(KeyQuery query);
+
+    CompletableFuture<SortedMap<String, Document>> snapshot();
+
+    CompletableFuture<Void> save();
+
+    CompletableFuture<Void> load();
+}

@@ -1,0 +1,201 @@
+package io.github.datastore4j.api;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * JSON values under string keys in one namespace, with atomic operations, revisions and blocking waits.
+ *
+ * <pre>{@code
+ * try (Storage storage = Storage.open("memory:")) {
+ *     Datastore jobs = storage.datastore("swarm_job_123");
+ *     jobs.set("completed", 0);
+ *     // workers, on other threads: jobs.increment("completed", 1);
+ *     jobs.awaitValue("completed", 5, Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ul>
+ *   <li><b>Atomic per key.</b> Every operation on a key is atomic: no other change to that key interleaves with it.
+ *       Operations on one key take effect one at a time in the order they arrive; operations on different keys run
+ *       in parallel. Nothing is atomic across keys: {@link #clear()} and {@link #snapshot()} see and change each key
+ *       atomically, not all keys at one instant.
+ *   <li><b>Linearizable reads.</b> A read returns the latest change that has taken effect; a thread always reads
+ *       its own writes.
+ *   <li><b>Isolated values.</b> Values are copied on the way in and out; changing an object you passed in or got
+ *       back never changes what is stored.
+ *   <li><b>Revisions.</b> Each change moves the key's {@link Document#rev() rev} up by one; {@link #put(String,
+ *       Object, long)} writes only if the rev is the one you read.
+ *   <li><b>Durability</b> follows the storage's {@link Durability}: with {@code SYNC} a write returns after the
+ *       backend committed it.
+ *   <li><b>Waits</b> are woken by the change itself, never by polling, and never miss a change: a condition that is
+ *       already true returns at once.
+ * </ul>
+ *
+ * <p>Values are anything Jackson maps to JSON: {@link JsonNode}, records, POJOs, {@code Map}, {@code List},
+ * strings, numbers, booleans. Java {@code null} is refused (store {@code NullNode} for JSON null, or
+ * {@link #delete}). A value whose JSON is larger than {@link StorageOptions#maxValueBytes()} is refused with
+ * {@link ErrorCode#INVALID_VALUE}.
+ *
+ * <p>Functions passed to {@link #update} and predicates passed to waits run while the key is held: keep them short,
+ * and do not call this store from inside them for the same key (that fails with {@link IllegalStateException}).
+ *
+ * <p>Errors: keys breaking {@link io.github.datastore4j.api.spi.Names}' rules raise {@link InvalidKeyException}
+ * before anything is read or written; a closed storage raises a {@link ErrorCode#CLOSED} error; backend failures
+ * raise {@link BackendException}. Thread-safe; obtain instances from {@link Storage#datastore(String)}.
+ */
+public interface Datastore {
+
+    /** The name of this namespace. */
+    String namespace();
+
+    /** The same store with non-blocking, {@link java.util.concurrent.CompletableFuture}-returning operations. */
+    AsyncDatastore async();
+
+    /** A copy of the value of {@code key}, or empty if it does not exist. */
+    Optional<JsonNode> get(String key);
+
+    /**
+     * The value of {@code key} mapped to {@code type}, or empty if it does not exist.
+     *
+     * @throws WrongTypeException if the value does not map to {@code type}
+     */
+    <T> Optional<T> get(String key, Class<T> type);
+
+    /** The document of {@code key} (value, rev, schema version), or empty if it does not exist. */
+    Optional<Document> getDocument(String key);
+
+    /** Whether {@code key} exists. */
+    boolean contains(String key);
+
+    /** The number of keys. */
+    int size();
+
+    /** Stores {@code value} under {@code key}, creating or replacing it; returns the new document. */
+    Document set(String key, Object value);
+
+    /** Stores {@code value} only if {@code key} does not exist; returns whether this call stored it. */
+    boolean setOnce(String key, Object value);
+
+    /**
+     * Adds {@code delta} to the integer stored under {@code key} (0 if absent) and returns the new value.
+     *
+     * @throws WrongTypeException if the value is not an integer that fits a {@code long}; nothing changes
+     * @throws DatastoreException with {@link ErrorCode#INVALID_VALUE} if the sum overflows a {@code long}
+     */
+    long increment(String key, long delta);
+
+    /**
+     * Adds {@code delta} to the number stored under {@code key} (0 if absent) and returns the new value, stored as a
+     * floating-point number.
+     *
+     * @throws WrongTypeException if the value is not a number; nothing changes
+     * @throws IllegalArgumentException if {@code delta} is NaN or infinite
+     */
+    double increment(String key, double delta);
+
+    /**
+     * Appends {@code item} to the array stored under {@code key} (an empty array if absent) and returns the new
+     * length.
+     *
+     * @throws WrongTypeException if the value is not an array; nothing changes
+     */
+    int push(String key, Object item);
+
+    /**
+     * Atomically replaces the value of {@code key} with {@code function(current)} and returns the new document. The
+     * function gets a private copy of the value ({@code MissingNode} if the key does not exist) that it may change
+     * and return. If it throws, nothing changes and the exception reaches the caller.
+     */
+    Document update(String key, UnaryOperator<JsonNode> function);
+
+    /**
+     * Like {@link #update(String, UnaryOperator)}, with the value mapped to {@code type} ({@code null} if absent).
+     */
+    <T> Document update(String key, Class<T> type, UnaryOperator<T> function);
+
+    /**
+     * Stores {@code value} only if the current rev of {@code key} is {@code expectedRev} ({@code 0}: the key must not
+     * exist); returns the new document.
+     *
+     * @throws ConflictException with both revisions if the rev differs; nothing changes
+     */
+    Document put(String key, Object value, long expectedRev);
+
+    /** Removes {@code key}; returns whether it existed. */
+    boolean delete(String key);
+
+    /** Removes every key, each atomically; returns how many were removed. */
+    int clear();
+
+    /** Blocks until {@code key} next changes; returns its new document, or empty if the change deleted it. */
+    Optional<Document> awaitChange(String key);
+
+    /**
+     * Like {@link #awaitChange(String)}, giving up after {@code timeout}.
+     *
+     * @throws WaitTimeoutException naming the key if nothing changed in time
+     */
+    Optional<Document> awaitChange(String key, Duration timeout);
+
+    /**
+     * Blocks until {@code key} holds a value equal to {@code expected} as JSON (numbers compare by value, so
+     * {@code 5} equals {@code 5.0}); returns at once if it already does.
+     */
+    Document awaitValue(String key, Object expected);
+
+    /**
+     * Like {@link #awaitValue(String, Object)}, giving up after {@code timeout}.
+     *
+     * @throws WaitTimeoutException naming the key and the expected value
+     */
+    Document awaitValue(String key, Object expected, Duration timeout);
+
+    /** Blocks until {@code key} exists with a value matching {@code condition}; returns at once if it already does. */
+    Document awaitMatch(String key, Predicate<? super JsonNode> condition);
+
+    /**
+     * Like {@link #awaitMatch(String, Predicate)}, giving up after {@code timeout}.
+     *
+     * @throws WaitTimeoutException naming the key
+     */
+    Document awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout);
+
+    /** Blocks until {@code key} holds an array of at least {@code minSize} items. */
+    Document awaitSize(String key, int minSize);
+
+    /**
+     * Blocks until {@code key} holds an array whose size matches {@code sizeCondition}, giving up after
+     * {@code timeout}.
+     *
+     * @throws WaitTimeoutException naming the key
+     */
+    Document awaitSize(String key, IntPredicate sizeCondition, Duration timeout);
+
+    /** Like {@link #awaitSize(String, int)}, giving up after {@code timeout}. */
+    Document awaitSize(String key, int minSize, Duration timeout);
+
+    /** One page of keys, in key order, as {@code query} describes. */
+    Page queryKeys(KeyQuery query);
+
+    /** An immutable copy of every document, by key in key order; each document as it was at one instant. */
+    SortedMap<String, Document> snapshot();
+
+    /** Writes every change not yet in the backend and returns once the backend committed them. */
+    void save();
+
+    /**
+     * Replaces what this namespace holds in memory with what the backend holds, waking waiters of every key that
+     * changed. Changes not yet saved are lost.
+     *
+     * @throws CorruptDataException naming namespace and key if a record fails its checksum; nothing changes then
+     */
+    void load();
+}

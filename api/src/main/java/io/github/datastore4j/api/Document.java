@@ -1,0 +1,126 @@
+package io.github.datastore4j.api;
+
+import static java.util.Objects.requireNonNull;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * What a key holds: its value as JSON, its revision and the schema version of the value.
+ *
+ * <p>{@code rev} starts at 1 when a key is created and grows by one on every change; a deleted and re-created key
+ * starts again at 1. The schema version is the version of the value's shape, moved forward by migrations.
+ *
+ * <p>A {@code Document} is immutable and safe to share between threads: {@link #value()} returns a fresh copy on
+ * every call, so changing what it returns never changes the document or the store.
+ */
+public final class Document {
+    private static final JsonMapper MAPPER = JsonMapper.shared();
+
+    private final String key;
+    private final JsonNode value;
+    private final long rev;
+    private final int schemaVersion;
+
+    private Document(String key, JsonNode value, long rev, int schemaVersion) {
+        this.key = key;
+        this.value = value;
+        this.rev = rev;
+        this.schemaVersion = schemaVersion;
+    }
+
+    /**
+     * A document holding a copy of {@code value}.
+     *
+     * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
+     */
+    public static Document of(String key, JsonNode value, long rev, int schemaVersion) {
+        return ofOwned(key, requireNonNull(value, "value").deepCopy(), rev, schemaVersion);
+    }
+
+    /**
+     * For engines: a document that takes ownership of {@code value} without copying it. The caller must never change
+     * {@code value} afterwards.
+     */
+    public static Document ofOwned(String key, JsonNode value, long rev, int schemaVersion) {
+        requireNonNull(key, "key");
+        requireNonNull(value, "value");
+        if (rev < 1) {
+            throw new IllegalArgumentException("rev must be at least 1, was " + rev);
+        }
+        if (schemaVersion < 0) {
+            throw new IllegalArgumentException("schemaVersion must not be negative, was " + schemaVersion);
+        }
+        return new Document(key, value, rev, schemaVersion);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** A copy of the value; change it freely. */
+    public JsonNode value() {
+        return value.deepCopy();
+    }
+
+    /**
+     * The value mapped to {@code type} with Jackson: a record, POJO, {@code Map}, {@code List}, {@code String},
+     * number or boolean.
+     *
+     * @throws DatastoreException with {@link ErrorCode#WRONG_TYPE} if the value does not map to {@code type}
+     */
+    public <T> T value(Class<T> type) {
+        requireNonNull(type, "type");
+        if (type.isInstance(value)) {
+            return type.cast(value.deepCopy());
+        }
+        try {
+            return MAPPER.treeToValue(value, type);
+        } catch (JacksonException e) {
+            throw new WrongTypeException("value of key '" + key + "' does not map to " + type.getName() + ": "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    /** The value without copying it, for engines and views that promise not to change it. */
+    public JsonNode sharedValue() {
+        return value;
+    }
+
+    /** The revision: 1 when created, +1 on every change. */
+    public long rev() {
+        return rev;
+    }
+
+    /** The schema version of the value. */
+    public int schemaVersion() {
+        return schemaVersion;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof Document)) {
+            return false;
+        }
+        Document that = (Document) other;
+        return rev == that.rev
+                && schemaVersion == that.schemaVersion
+                && key.equals(that.key)
+                && value.equals(that.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * key.hashCode() + Long.hashCode(rev)) + value.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Document{key='" + key + "', rev=" + rev + ", schemaVersion=" + schemaVersion + ", value=" + value
+                + '}';
+    }
+}

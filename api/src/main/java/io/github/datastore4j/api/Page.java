@@ -1,0 +1,54 @@
+package io.github.datastore4j.api;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One page of a {@link KeyQuery}: keys in query order, their documents when the query asked for them, and a cursor
+ * to the next page when the page was cut by its limit. Immutable.
+ */
+public final class Page {
+    private final List<String> keys;
+    private final List<Document> documents;
+    private final String nextCursor;
+
+    public Page(List<String> keys, List<Document> documents, String nextCursor) {
+        this.keys = List.copyOf(requireNonNull(keys, "keys"));
+        this.documents = List.copyOf(requireNonNull(documents, "documents"));
+        this.nextCursor = nextCursor;
+        if (!this.documents.isEmpty() && this.documents.size() != this.keys.size()) {
+            throw new IllegalArgumentException(
+                    "documents must be empty or one per key: " + keys.size() + " keys, " + documents.size() + " documents");
+        }
+    }
+
+    /** The keys, in query order. */
+    public List<String> keys() {
+        return keys;
+    }
+
+    /** One document per key when the query set {@code includeDocuments}; empty otherwise. */
+    public List<Document> documents() {
+        return documents;
+    }
+
+    /** Where the next page starts, if this page was cut by the limit. */
+    public Optional<String> nextCursor() {
+        return Optional.ofNullable(nextCursor);
+    }
+
+    public int size() {
+        return keys.size();
+    }
+
+    public boolean isEmpty() {
+        return keys.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "Page{keys=" + keys + ", nextCursor=" + nextCursor + '}';
+    }
+}

@@ -1,0 +1,71 @@
+package io.github.datastore4j.api;
+
+import io.github.datastore4j.api.internal.StorageOpener;
+import java.util.Set;
+
+/**
+ * The entry point: a set of namespaces kept by one backend, opened from a URI.
+ *
+ * <pre>{@code
+ * try (Storage storage = Storage.open("json:./data?durability=sync")) {
+ *     Datastore users = storage.datastore("users");
+ *     users.set("alice", Map.of("email", "alice@example.com"));
+ * }
+ * }</pre>
+ *
+ * <p>The URI is {@code scheme:location[?setting=value&…]}. The scheme picks the backend ({@code memory:},
+ * {@code json:./data}, {@code h2:./db/app}, {@code mapdb:./db/app.mapdb}); the backend and the engine are found with
+ * {@link java.util.ServiceLoader} on the module path or the class path, so swapping a backend is swapping a
+ * dependency and a URI. To force one of two providers of a scheme, set the system property
+ * {@code datastore4j.backend.<scheme>} to its class name.
+ *
+ * <p>Thread-safe. {@link #close()} saves what durability requires, closes the backend and fails later calls with
+ * {@link ErrorCode#CLOSED}; it is idempotent.
+ */
+public interface Storage extends AutoCloseable {
+
+    /**
+     * Opens the storage at {@code uri} with default options.
+     *
+     * @throws ProviderNotFoundException if no engine, or no backend for the scheme, is found; the message lists the
+     *     schemes found and any provider that failed to load
+     * @throws DatastoreException with {@link ErrorCode#INVALID_OPTION} for a malformed URI or unknown setting
+     */
+    static Storage open(String uri) {
+        return StorageOpener.open(uri, StorageOptions.defaults());
+    }
+
+    /** Opens the storage at {@code uri}; settings in {@code options} win over those in the URI. */
+    static Storage open(String uri, StorageOptions options) {
+        return StorageOpener.open(uri, options);
+    }
+
+    /** The URI schemes whose backends are on the path, sorted. */
+    static Set<String> availableSchemes() {
+        return StorageOpener.availableSchemes();
+    }
+
+    /**
+     * The datastore of {@code namespace}, loading it from the backend on first use. The same name always returns
+     * the same instance while this storage is open.
+     *
+     * @throws InvalidKeyException if the name breaks {@link io.github.datastore4j.api.spi.Names}' rules
+     * @throws CorruptDataException if a stored record fails its checksum
+     */
+    Datastore datastore(String namespace);
+
+    /** The namespaces that exist: those holding data in the backend and those opened here. */
+    Set<String> namespaces();
+
+    /** The URI this storage was opened with. */
+    String uri();
+
+    /** The durability mode in force. */
+    Durability durability();
+
+    /** Saves every namespace's unsaved changes and waits for the backend to commit them. */
+    void save();
+
+    @Override
+    void close();
+}

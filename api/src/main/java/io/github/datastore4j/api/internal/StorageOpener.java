@@ -1,0 +1,87 @@
+package io.github.datastore4j.api.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.ProviderNotFoundException;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.spi.Backend;
+import io.github.datastore4j.api.spi.BackendProvider;
+import io.github.datastore4j.api.spi.EngineProvider;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/** Parses a storage URI, finds its providers and opens the storage. Stateless. */
+public final class StorageOpener {
+    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
+
+    private StorageOpener() {}
+
+    public static Storage open(String uri, StorageOptions options) {
+        return open(uri, options, ProviderDiscovery.discover());
+    }
+
+    public static Set<String> availableSchemes() {
+        return new TreeSet<>(ProviderDiscovery.discover().backends().keySet());
+    }
+
+    static Storage open(String uri, StorageOptions options, ProviderDiscovery discovery) {
+        requireNonNull(uri, "uri");
+        requireNonNull(options, "options");
+        int colon = uri.indexOf(':');
+        if (colon <= 0 || !SCHEME.matcher(uri.substring(0, colon)).matches()) {
+            throw new DatastoreException(
+                    ErrorCode.INVALID_OPTION,
+                    "storage URI '" + uri + "' does not start with a scheme such as memory:, json:, h2: or mapdb:");
+        }
+        String scheme = uri.substring(0, colon).toLowerCase(Locale.ROOT);
+        String rest = uri.substring(colon + 1);
+        int question = rest.indexOf('?');
+        String location = question < 0 ? rest : rest.substring(0, question);
+        StorageOptions merged = StorageOptions.fromQuery(question < 0 ? null : rest.substring(question + 1))
+                .overriddenBy(options);
+
+        BackendProvider backendProvider = discovery.backends().get(scheme);
+        if (backendProvider == null) {
+            throw new ProviderNotFoundException("no datastore4j backend for scheme '" + scheme + "' in '" + uri
+                    + "'; schemes found: " + discovery.backends().keySet()
+                    + ". Add the backend's module (e.g. datastore4j-backend-" + scheme + ") to the class path or module path"
+                    + problemsSuffix(discovery));
+        }
+        EngineProvider engine = discovery.engine();
+        if (engine == null) {
+            throw new ProviderNotFoundException(
+                    "no datastore4j engine found; add io.github.datastore4j:datastore4j-engine-memory to the class path or module path"
+                            + problemsSuffix(discovery));
+        }
+        Set<String> known = new TreeSet<>(engine.settingNames());
+        known.addAll(backendProvider.settingNames());
+        for (String name : merged.asMap().keySet()) {
+            if (!known.contains(name)) {
+                throw new DatastoreException(
+                        ErrorCode.INVALID_OPTION,
+                        "unknown setting '" + name + "' for '" + uri + "'; the engine and the " + scheme
+                                + " backend know " + known);
+            }
+        }
+        Backend backend = backendProvider.open(location, merged);
+        try {
+            return engine.open(uri, backend, backendProvider, merged);
+        } catch (RuntimeException | Error e) {
+            try {
+                backend.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static String problemsSuffix(ProviderDiscovery discovery) {
+        return discovery.problems().isEmpty() ? "" : ". Problems while loading providers: " + discovery.problems();
+    }
+}

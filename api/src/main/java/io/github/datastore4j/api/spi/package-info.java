@@ -1,0 +1,6 @@
+/**
+ * The backend SPI: implement {@link io.github.datastore4j.api.spi.BackendProvider} and
+ * {@link io.github.datastore4j.api.spi.Backend}, register the provider as a service, and prove it with the testkit.
+ * Backends store {@link io.github.datastore4j.api.spi.Record}s; everything else is the engine's.
+ */
+package io.github.datastore4j.api.spi;

@@ -1,0 +1,214 @@
+package io.github.datastore4j.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.datastore4j.api.AsyncDatastore;
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.Page;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The blocking face of a {@link Namespace}: each call waits for its future and rethrows its failure unwrapped.
+ * Thread-safe; holds no state of its own.
+ */
+final class BlockingDatastore implements Datastore {
+    private final Namespace async;
+
+    BlockingDatastore(Namespace async) {
+        this.async = async;
+    }
+
+    /**
+     * Waits for {@code future}. A blocking call from inside a key operation (an update function, a wait predicate, a
+     * dependent stage run by a change) could wait on itself, so it is refused.
+     */
+    private static <T> T await(CompletableFuture<T> future) {
+        if (!future.isDone() && KeySlot.insideOperation()) {
+            throw new IllegalStateException("a blocking datastore call was made from inside an update function, a"
+                    + " wait predicate or a stage run by a change; use async() there, or call after the operation");
+        }
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw new DatastoreException(ErrorCode.BACKEND, "operation failed: " + cause, cause);
+        } catch (InterruptedException e) {
+            future.cancel(false); // a pending wait gives up; a queued write still takes effect
+            Thread.currentThread().interrupt();
+            throw new DatastoreException(ErrorCode.INTERRUPTED, "interrupted while waiting for the datastore", e);
+        }
+    }
+
+    @Override
+    public String namespace() {
+        return async.namespace();
+    }
+
+    @Override
+    public AsyncDatastore async() {
+        return async;
+    }
+
+    @Override
+    public Optional<JsonNode> get(String key) {
+        return async.value(key);
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, Class<T> type) {
+        return async.value(key, type);
+    }
+
+    @Override
+    public Optional<Document> getDocument(String key) {
+        return async.document(key);
+    }
+
+    @Override
+    public boolean contains(String key) {
+        return async.contains(key);
+    }
+
+    @Override
+    public int size() {
+        return async.size();
+    }
+
+    @Override
+    public Document set(String key, Object value) {
+        return await(async.set(key, value));
+    }
+
+    @Override
+    public boolean setOnce(String key, Object value) {
+        return await(async.setOnce(key, value));
+    }
+
+    @Override
+    public long increment(String key, long delta) {
+        return await(async.increment(key, delta));
+    }
+
+    @Override
+    public double increment(String key, double delta) {
+        return await(async.increment(key, delta));
+    }
+
+    @Override
+    public int push(String key, Object item) {
+        return await(async.push(key, item));
+    }
+
+    @Override
+    public Document update(String key, UnaryOperator<JsonNode> function) {
+        return await(async.update(key, function));
+    }
+
+    @Override
+    public <T> Document update(String key, Class<T> type, UnaryOperator<T> function) {
+        return await(async.update(key, type, function));
+    }
+
+    @Override
+    public Document put(String key, Object value, long expectedRev) {
+        return await(async.put(key, value, expectedRev));
+    }
+
+    @Override
+    public boolean delete(String key) {
+        return await(async.delete(key));
+    }
+
+    @Override
+    public int clear() {
+        return await(async.clear());
+    }
+
+    @Override
+    public Optional<Document> awaitChange(String key) {
+        return await(async.awaitChange(key, null));
+    }
+
+    @Override
+    public Optional<Document> awaitChange(String key, Duration timeout) {
+        return await(async.awaitChange(key, requireNonNull(timeout, "timeout")));
+    }
+
+    @Override
+    public Document awaitValue(String key, Object expected) {
+        return await(async.awaitValue(key, expected, null));
+    }
+
+    @Override
+    public Document awaitValue(String key, Object expected, Duration timeout) {
+        return await(async.awaitValue(key, expected, requireNonNull(timeout, "timeout")));
+    }
+
+    @Override
+    public Document awaitMatch(String key, Predicate<? super JsonNode> condition) {
+        return await(async.awaitMatch(key, condition, null));
+    }
+
+    @Override
+    public Document awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout) {
+        return await(async.awaitMatch(key, condition, requireNonNull(timeout, "timeout")));
+    }
+
+    @Override
+    public Document awaitSize(String key, int minSize) {
+        return await(async.awaitMinSize(key, minSize, null));
+    }
+
+    @Override
+    public Document awaitSize(String key, IntPredicate sizeCondition, Duration timeout) {
+        return await(async.awaitSize(key, sizeCondition, requireNonNull(timeout, "timeout")));
+    }
+
+    @Override
+    public Document awaitSize(String key, int minSize, Duration timeout) {
+        return await(async.awaitMinSize(key, minSize, requireNonNull(timeout, "timeout")));
+    }
+
+    @Override
+    public Page queryKeys(KeyQuery query) {
+        return async.query(query);
+    }
+
+    @Override
+    public SortedMap<String, Document> snapshot() {
+        return async.snapshotNow();
+    }
+
+    @Override
+    public void save() {
+        await(async.save());
+    }
+
+    @Override
+    public void load() {
+        await(async.load());
+    }
+
+    @Override
+    public String toString() {
+        return "Datastore[" + namespace() + "]";
+    }
+}

@@ -1,0 +1,264 @@
+package io.github.datastore4j.engine;
+
+import io.github.datastore4j.api.CorruptDataException;
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Durability;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.spi.Backend;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Names;
+import io.github.datastore4j.api.spi.Record;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The engine's {@link Storage}: namespaces over one {@link Backend}, a commit pipeline, and a timer for wait
+ * timeouts and interval saves.
+ *
+ * <p><b>Concurrency contract.</b> Thread-safe. Namespaces are created once per name and loaded from the backend on
+ * first use. The timer thread and the commit thread start on first need, so a storage that needs neither (memory,
+ * no timed waits) costs no thread. {@link #close()} may race with operations: those that started before it finish
+ * or fail with {@link ErrorCode#CLOSED}; those after it fail with {@code CLOSED}.
+ */
+final class EngineStorage implements Storage {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineStorage.class);
+
+    private final String uri;
+    private final Backend backend;
+    private final Durability durability;
+    private final Duration autosaveInterval;
+    private final JsonCodec codec;
+    private final CommitPipeline pipeline;
+    private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private ScheduledThreadPoolExecutor timer;
+
+    EngineStorage(String uri, Backend backend, StorageOptions options) {
+        this.uri = uri;
+        this.backend = backend;
+        this.durability = options.durability()
+                .orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
+        this.autosaveInterval = options.autosaveInterval();
+        this.codec = new JsonCodec(JsonMapper.shared(), options.maxValueBytes());
+        this.pipeline = new CommitPipeline(backend, uri);
+        if (durability == Durability.INTERVAL) {
+            long millis = autosaveInterval.toMillis();
+            timer().scheduleWithFixedDelay(this::autosave, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public Datastore datastore(String namespace) {
+        Names.requireValidNamespace(namespace);
+        ensureOpen();
+        return namespaces
+                .computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name)))
+                .sync();
+    }
+
+    @Override
+    public Set<String> namespaces() {
+        ensureOpen();
+        Set<String> names = new TreeSet<>(join(backend.namespaces(), "list namespaces"));
+        names.addAll(namespaces.keySet());
+        return names;
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public Durability durability() {
+        return durability;
+    }
+
+    @Override
+    public void save() {
+        ensureOpen();
+        join(saveAll(), "save");
+    }
+
+    private CompletableFuture<Void> saveAll() {
+        List<CompletableFuture<Void>> saves = new ArrayList<>();
+        for (Namespace namespace : namespaces.values()) {
+            saves.add(namespace.saveDirty());
+        }
+        return CompletableFuture.allOf(saves.toArray(CompletableFuture[]::new));
+    }
+
+    private void autosave() {
+        try {
+            saveAll().join();
+        } catch (RuntimeException e) {
+            LOG.warn("auto-save of {} failed; the changes stay in memory and are retried at the next save", uri, e);
+        }
+    }
+
+    /**
+     * Hands a key's change to persistence: with {@code SYNC}, the future of its commit; otherwise the key is marked
+     * dirty and null is returned.
+     */
+    CompletableFuture<Void> persist(Namespace namespace, String key, StoredValue value) {
+        if (durability != Durability.SYNC) {
+            namespace.markDirty(key);
+            return null;
+        }
+        Mutation mutation = value == null
+                ? Mutation.delete(namespace.namespace(), key)
+                : Mutation.put(namespace.namespace(), value.toRecord());
+        return commit(List.of(mutation));
+    }
+
+    CompletableFuture<Void> commit(List<Mutation> batch) {
+        try {
+            return pipeline.submit(batch);
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(closedError());
+        }
+    }
+
+    /** Every record of {@code namespace}, verified and parsed. */
+    Map<String, StoredValue> readAll(String namespace) {
+        Map<String, StoredValue> values = new HashMap<>();
+        List<Record> records = new ArrayList<>();
+        join(backend.scan(namespace, records::add), "read namespace '" + namespace + "'");
+        for (Record record : records) {
+            values.put(record.key(), verify(namespace, record));
+        }
+        return values;
+    }
+
+    private StoredValue verify(String namespace, Record record) {
+        byte[] json = record.value();
+        long computed = Record.checksumOf(json);
+        if (computed != record.checksum()) {
+            throw new CorruptDataException("record of key '" + record.key() + "' in namespace '" + namespace + "' of "
+                    + uri + " fails its CRC32C checksum (stored " + record.checksum() + ", computed " + computed
+                    + "): it was changed or damaged outside datastore4j");
+        }
+        try {
+            JsonNode tree = codec.parse(json);
+            return new StoredValue(
+                    io.github.datastore4j.api.Document.ofOwned(record.key(), tree, record.rev(), record.schemaVersion()),
+                    json);
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new CorruptDataException(
+                    "record of key '" + record.key() + "' in namespace '" + namespace + "' of " + uri
+                            + " is not valid: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    void scheduleTimeout(CompletableFuture<?> future, Supplier<? extends RuntimeException> error, Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return; // longer than ~292 years: no timeout
+        }
+        ScheduledFuture<?> task =
+                timer().schedule(() -> future.completeExceptionally(error.get()), nanos, TimeUnit.NANOSECONDS);
+        future.whenComplete((result, failure) -> task.cancel(false));
+    }
+
+    private synchronized ScheduledThreadPoolExecutor timer() {
+        if (timer == null) {
+            timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+                Thread thread = new Thread(runnable, "datastore4j-timer " + uri);
+                thread.setDaemon(true);
+                return thread;
+            });
+            timer.setRemoveOnCancelPolicy(true);
+        }
+        return timer;
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw closedError();
+        }
+    }
+
+    private DatastoreException closedError() {
+        return new DatastoreException(ErrorCode.CLOSED, "storage '" + uri + "' is closed");
+    }
+
+    private <T> T join(CompletableFuture<T> future, String what) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof DatastoreException) {
+                throw (DatastoreException) cause;
+            }
+            throw new io.github.datastore4j.api.BackendException(
+                    "backend of " + uri + " failed to " + what + ": " + cause, cause);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        RuntimeException failure = null;
+        if (durability == Durability.INTERVAL) {
+            try {
+                saveAll().join(); // the final save
+            } catch (RuntimeException e) {
+                failure = e;
+                LOG.error("final save of {} failed; unsaved changes are lost", uri, e);
+            }
+        }
+        pipeline.close(); // commits everything already submitted
+        DatastoreException closedError = closedError();
+        namespaces.values().forEach(namespace -> namespace.failWaiters(closedError));
+        synchronized (this) {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+        }
+        try {
+            backend.close();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Storage[" + uri + ", " + durability + "]";
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.datastore4j.engine;
+
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.WrongTypeException;
+import java.util.Comparator;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.MissingNode;
+
+/**
+ * Turns caller objects into private JSON trees and trees into bytes, enforcing the value size limit. Stateless and
+ * thread-safe.
+ */
+final class JsonCodec {
+    /** Orders numbers by value whatever their Java type, so that 5, 5L and 5.0 are equal. */
+    private static final Comparator<JsonNode> NUMBERS_BY_VALUE = (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+            return a.decimalValue().compareTo(b.decimalValue());
+        }
+        return a.equals(b) ? 0 : 1;
+    };
+
+    private final JsonMapper mapper;
+    private final int maxValueBytes;
+
+    JsonCodec(JsonMapper mapper, int maxValueBytes) {
+        this.mapper = mapper;
+        this.maxValueBytes = maxValueBytes;
+    }
+
+    /**
+     * A tree of {@code value} that no one else holds: a copy of a {@link JsonNode}, or Jackson's mapping of anything
+     * else.
+     */
+    JsonNode toTree(String namespace, String key, Object value) {
+        if (value == null) {
+            throw new NullPointerException("value for key '" + key + "' in namespace '" + namespace
+                    + "' is null; store NullNode.getInstance() for JSON null, or delete the key");
+        }
+        if (value instanceof JsonNode) {
+            JsonNode node = (JsonNode) value;
+            if (node.isMissingNode()) {
+                throw new DatastoreException(ErrorCode.INVALID_VALUE, "value for key '" + key + "' in namespace '"
+                        + namespace + "' is MissingNode, which is not a JSON value");
+            }
+            return node.deepCopy();
+        }
+        try {
+            return mapper.valueToTree(value);
+        } catch (JacksonException e) {
+            throw new DatastoreException(
+                    ErrorCode.INVALID_VALUE,
+                    "value for key '" + key + "' in namespace '" + namespace + "' (a " + value.getClass().getName()
+                            + ") cannot be mapped to JSON: " + e.getOriginalMessage(),
+                    e);
+        }
+    }
+
+    /** The UTF-8 JSON of {@code tree}, refused if larger than the limit. */
+    byte[] toBytes(String namespace, String key, JsonNode tree) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(tree);
+        } catch (JacksonException e) {
+            throw new DatastoreException(
+                    ErrorCode.INVALID_VALUE,
+                    "value for key '" + key + "' in namespace '" + namespace + "' cannot be written as JSON: "
+                            + e.getOriginalMessage(),
+                    e);
+        }
+        if (bytes.length > maxValueBytes) {
+            throw new DatastoreException(
+                    ErrorCode.INVALID_VALUE,
+                    "value for key '" + key + "' in namespace '" + namespace + "' is " + bytes.length
+                            + " bytes of JSON, more than the limit of " + maxValueBytes
+                            + " (setting maxValueBytes)");
+        }
+        return bytes;
+    }
+
+    /** Parses stored bytes; the caller maps failures to a corruption error naming the record. */
+    JsonNode parse(byte[] json) {
+        return mapper.readTree(json);
+    }
+
+    <T> T convert(String namespace, String key, JsonNode tree, Class<T> type) {
+        if (tree == null || tree.isMissingNode()) {
+            return null;
+        }
+        if (type.isInstance(tree)) {
+            return type.cast(tree.deepCopy());
+        }
+        try {
+            return mapper.treeToValue(tree, type);
+        } catch (JacksonException e) {
+            throw new WrongTypeException("value of key '" + key + "' in namespace '" + namespace
+                    + "' does not map to " + type.getName() + ": " + e.getOriginalMessage());
+        }
+    }
+
+    /** JSON equality where numbers compare by value. */
+    static boolean jsonEquals(JsonNode a, JsonNode b) {
+        return a.equals(NUMBERS_BY_VALUE, b);
+    }
+
+    static JsonNode missing() {
+        return MissingNode.getInstance();
+    }
+
+    static String describe(JsonNode node) {
+        if (node == null) {
+            return "absent";
+        }
+        String text = node.toString();
+        String shown = text.length() > 60 ? text.substring(0, 60) + "…" : text;
+        return "a JSON " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " (" + shown + ")";
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.datastore4j.engine;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One key's state and its serial executor: operations on the key are queued in arrival order and run one at a time
+ * by whichever caller finds the queue idle (it drains ops other callers queued meanwhile). No thread is dedicated or
+ * parked: an async caller returns as soon as its op is queued.
+ *
+ * <p><b>Concurrency contract.</b> {@link #current} is volatile and may be read by any thread at any time; it is
+ * written, and {@link #waiters} is touched, only by the thread draining the slot. A slot whose key is absent and has
+ * no waiters retires itself at the end of a drain (so deleted keys do not leak); a submitter that meets a retired
+ * slot gets {@code false} from {@link #trySubmit} and must look the key up again.
+ */
+final class KeySlot {
+    private static final int RETIRED = Integer.MIN_VALUE;
+    private static final ThreadLocal<KeySlot> DRAINING = new ThreadLocal<>();
+
+    final String key;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final Consumer<KeySlot> onRetire;
+
+    /** The key's value, or null while the key does not exist. */
+    volatile StoredValue current;
+
+    /** Waiters registered on this key; drain thread only. */
+    private List<Waiter<?>> waiters;
+
+    KeySlot(String key, Consumer<KeySlot> onRetire) {
+        this.key = key;
+        this.onRetire = onRetire;
+    }
+
+    /** Whether the calling thread is running an operation of some slot (inside an update function or predicate). */
+    static boolean insideOperation() {
+        return DRAINING.get() != null;
+    }
+
+    /**
+     * Queues {@code op} and, if no one is draining, drains. {@code op} must not throw. Returns false, without
+     * queueing, if the slot retired.
+     */
+    boolean trySubmit(Runnable op) {
+        int before;
+        do {
+            before = pending.get();
+            if (before == RETIRED) {
+                return false;
+            }
+        } while (!pending.compareAndSet(before, before + 1));
+        queue.add(op);
+        if (before == 0) {
+            drain();
+        }
+        return true;
+    }
+
+    private void drain() {
+        KeySlot outer = DRAINING.get();
+        DRAINING.set(this);
+        try {
+            for (; ; ) {
+                Runnable op;
+                while ((op = queue.poll()) == null) {
+                    Thread.onSpinWait(); // a submitter counted its op and is about to add it
+                }
+                op.run();
+                if (current == null && !hasWaiters() && pending.compareAndSet(1, RETIRED)) {
+                    onRetire.accept(this);
+                    return;
+                }
+                if (pending.decrementAndGet() == 0) {
+                    return;
+                }
+            }
+        } finally {
+            DRAINING.set(outer);
+        }
+    }
+
+    private boolean hasWaiters() {
+        if (waiters == null) {
+            return false;
+        }
+        waiters.removeIf(Waiter::isDone);
+        return !waiters.isEmpty();
+    }
+
+    /** Drain thread only: registers {@code waiter} unless the current state already satisfies it. */
+    void register(Waiter<?> waiter) {
+        if (waiter.offer(current, false)) {
+            return;
+        }
+        if (waiters == null) {
+            waiters = new ArrayList<>(2);
+        }
+        waiters.removeIf(Waiter::isDone);
+        waiters.add(waiter);
+    }
+
+    /** Drain thread only: tells every waiter about the change to {@link #current}. */
+    void notifyWaiters() {
+        if (waiters == null || waiters.isEmpty()) {
+            return;
+        }
+        StoredValue now = current;
+        for (Iterator<Waiter<?>> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter<?> waiter = it.next();
+            if (waiter.isDone() || waiter.offer(now, true)) {
+                it.remove();
+            }
+        }
+    }
+}

@@ -1,0 +1,626 @@
+package io.github.datastore4j.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.datastore4j.api.AsyncDatastore;
+import io.github.datastore4j.api.ConflictException;
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.Page;
+import io.github.datastore4j.api.WaitTimeoutException;
+import io.github.datastore4j.api.WrongTypeException;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Names;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.IntPredicate;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * One namespace of an {@link EngineStorage}: every key's {@link KeySlot}, a sorted index of the keys that exist, and
+ * the keys changed since the last save. Implements the async API; {@link BlockingDatastore} is its blocking face.
+ *
+ * <p><b>Concurrency contract.</b> Each operation on a key runs inside that key's slot, so it is atomic and ordered
+ * with every other operation on the key. Reads of a single key read the slot's volatile value without queueing.
+ * Range queries and snapshots walk the concurrent key index: each key is seen atomically, the whole set is not.
+ */
+final class Namespace implements AsyncDatastore {
+    private final EngineStorage storage;
+    private final String name;
+    private final JsonCodec codec;
+    private final ConcurrentHashMap<String, KeySlot> slots = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<String> keys = new ConcurrentSkipListSet<>();
+    private final AtomicInteger size = new AtomicInteger();
+    /** Keys changed since the last save, for the INTERVAL and NONE durability modes. */
+    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    /** Waiters not yet done, so that close can fail them. */
+    private final Set<Waiter<?>> waiters = ConcurrentHashMap.newKeySet();
+    /** Orders save batches, so that a later read of a key is never committed before an earlier one. */
+    private final Object saveLock = new Object();
+
+    private final BlockingDatastore blocking;
+
+    Namespace(EngineStorage storage, String name, JsonCodec codec, Map<String, StoredValue> loaded) {
+        this.storage = storage;
+        this.name = name;
+        this.codec = codec;
+        this.blocking = new BlockingDatastore(this);
+        loaded.forEach((key, value) -> {
+            KeySlot slot = new KeySlot(key, this::retire);
+            slot.current = value;
+            slots.put(key, slot);
+            keys.add(key);
+        });
+        size.set(keys.size());
+    }
+
+    @Override
+    public String namespace() {
+        return name;
+    }
+
+    @Override
+    public Datastore sync() {
+        return blocking;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    private StoredValue read(String key) {
+        storage.ensureOpen();
+        KeySlot slot = slots.get(Names.requireValidKey(key));
+        return slot == null ? null : slot.current;
+    }
+
+    Optional<Document> document(String key) {
+        return Optional.ofNullable(read(key)).map(StoredValue::document);
+    }
+
+    Optional<JsonNode> value(String key) {
+        return document(key).map(Document::value);
+    }
+
+    <T> Optional<T> value(String key, Class<T> type) {
+        requireNonNull(type, "type");
+        return document(key).map(doc -> codec.convert(name, key, doc.sharedValue(), type));
+    }
+
+    boolean contains(String key) {
+        return read(key) != null;
+    }
+
+    int size() {
+        storage.ensureOpen();
+        return size.get();
+    }
+
+    @Override
+    public CompletableFuture<Optional<JsonNode>> get(String key) {
+        return CompletableFuture.completedFuture(value(key));
+    }
+
+    @Override
+    public <T> CompletableFuture<Optional<T>> get(String key, Class<T> type) {
+        return CompletableFuture.completedFuture(value(key, type));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Document>> getDocument(String key) {
+        return CompletableFuture.completedFuture(document(key));
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** What an operation decided: whether the key changes, to what (null deletes it), and the caller's result. */
+    private static final class Outcome<R> {
+        final boolean changes;
+        final StoredValue after;
+        final R result;
+
+        private Outcome(boolean changes, StoredValue after, R result) {
+            this.changes = changes;
+            this.after = after;
+            this.result = result;
+        }
+
+        static <R> Outcome<R> change(StoredValue after, R result) {
+            return new Outcome<>(true, after, result);
+        }
+
+        static <R> Outcome<R> unchanged(R result) {
+            return new Outcome<>(false, null, result);
+        }
+    }
+
+    /** Runs {@code decide} inside the key's slot and applies what it decided. */
+    private <R> CompletableFuture<R> mutate(String key, Function<StoredValue, Outcome<R>> decide) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        runInSlot(key, slot -> {
+            try {
+                StoredValue before = slot.current;
+                Outcome<R> outcome = decide.apply(before);
+                if (!outcome.changes) {
+                    result.complete(outcome.result);
+                    return;
+                }
+                CompletableFuture<Void> persisted = apply(slot, before, outcome.after);
+                if (persisted == null) {
+                    result.complete(outcome.result);
+                } else {
+                    persisted.whenComplete((ignored, failure) -> {
+                        if (failure == null) {
+                            result.complete(outcome.result);
+                        } else {
+                            dirty.add(key); // let a later save() converge the backend on what memory holds
+                            result.completeExceptionally(failure);
+                        }
+                    });
+                }
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    private void runInSlot(String key, java.util.function.Consumer<KeySlot> op) {
+        storage.ensureOpen();
+        for (; ; ) {
+            KeySlot slot = slots.computeIfAbsent(key, k -> new KeySlot(k, this::retire));
+            if (slot.trySubmit(() -> op.accept(slot))) {
+                return;
+            }
+            Thread.onSpinWait(); // the slot retired; it is being removed from the map
+        }
+    }
+
+    private void retire(KeySlot slot) {
+        slots.remove(slot.key, slot);
+    }
+
+    /** Inside the slot: makes {@code after} current, wakes waiters, and hands the change to persistence. */
+    private CompletableFuture<Void> apply(KeySlot slot, StoredValue before, StoredValue after) {
+        setCurrent(slot, before, after);
+        return storage.persist(this, slot.key, after);
+    }
+
+    private void setCurrent(KeySlot slot, StoredValue before, StoredValue after) {
+        slot.current = after;
+        if (before == null && after != null) {
+            keys.add(slot.key);
+            size.incrementAndGet();
+        } else if (before != null && after == null) {
+            keys.remove(slot.key);
+            size.decrementAndGet();
+        }
+        slot.notifyWaiters();
+    }
+
+    void markDirty(String key) {
+        dirty.add(key);
+    }
+
+    /** A new value for {@code key} following {@code before}: rev + 1, same schema version. */
+    private StoredValue next(String key, StoredValue before, JsonNode tree, byte[] json) {
+        long rev = before == null ? 1 : before.document().rev() + 1;
+        int schemaVersion = before == null ? 0 : before.document().schemaVersion();
+        return new StoredValue(Document.ofOwned(key, tree, rev, schemaVersion), json);
+    }
+
+    private StoredValue next(String key, StoredValue before, JsonNode tree) {
+        return next(key, before, tree, codec.toBytes(name, key, tree));
+    }
+
+    @Override
+    public CompletableFuture<Document> set(String key, Object value) {
+        Names.requireValidKey(key);
+        JsonNode tree = codec.toTree(name, key, value);
+        byte[] json = codec.toBytes(name, key, tree);
+        return mutate(key, before -> {
+            StoredValue after = next(key, before, tree, json);
+            return Outcome.change(after, after.document());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> setOnce(String key, Object value) {
+        Names.requireValidKey(key);
+        JsonNode tree = codec.toTree(name, key, value);
+        byte[] json = codec.toBytes(name, key, tree);
+        return mutate(key, before -> before != null
+                ? Outcome.unchanged(false)
+                : Outcome.change(next(key, null, tree, json), true));
+    }
+
+    @Override
+    public CompletableFuture<Long> increment(String key, long delta) {
+        Names.requireValidKey(key);
+        return mutate(key, before -> {
+            long current = 0;
+            if (before != null) {
+                JsonNode value = before.document().sharedValue();
+                if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+                    throw new WrongTypeException("cannot increment key '" + key + "' in namespace '" + name
+                            + "' by an integer: it holds " + JsonCodec.describe(value)
+                            + (value.isNumber() ? "; use increment(key, double)" : ""));
+                }
+                current = value.longValue();
+            }
+            long sum;
+            try {
+                sum = Math.addExact(current, delta);
+            } catch (ArithmeticException e) {
+                throw new DatastoreException(ErrorCode.INVALID_VALUE, "incrementing key '" + key + "' in namespace '"
+                        + name + "' (" + current + ") by " + delta + " overflows a long");
+            }
+            return Outcome.change(next(key, before, JsonNodeFactory.instance.numberNode(sum)), sum);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Double> increment(String key, double delta) {
+        Names.requireValidKey(key);
+        if (!Double.isFinite(delta)) {
+            throw new IllegalArgumentException("delta for key '" + key + "' must be a finite number, was " + delta);
+        }
+        return mutate(key, before -> {
+            double current = 0;
+            if (before != null) {
+                JsonNode value = before.document().sharedValue();
+                if (!value.isNumber()) {
+                    throw new WrongTypeException("cannot increment key '" + key + "' in namespace '" + name
+                            + "': it holds " + JsonCodec.describe(value));
+                }
+                current = value.doubleValue();
+            }
+            double sum = current + delta;
+            if (!Double.isFinite(sum)) {
+                throw new DatastoreException(ErrorCode.INVALID_VALUE, "incrementing key '" + key + "' in namespace '"
+                        + name + "' (" + current + ") by " + delta + " overflows a double");
+            }
+            return Outcome.change(next(key, before, JsonNodeFactory.instance.numberNode(sum)), sum);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Integer> push(String key, Object item) {
+        Names.requireValidKey(key);
+        JsonNode itemTree = codec.toTree(name, key, item);
+        return mutate(key, before -> {
+            ArrayNode array;
+            if (before == null) {
+                array = JsonNodeFactory.instance.arrayNode();
+            } else {
+                JsonNode value = before.document().sharedValue();
+                if (!value.isArray()) {
+                    throw new WrongTypeException("cannot push onto key '" + key + "' in namespace '" + name
+                            + "': it holds " + JsonCodec.describe(value) + ", not an array");
+                }
+                array = (ArrayNode) value.deepCopy(); // stored trees are never changed in place
+            }
+            array.add(itemTree.deepCopy());
+            return Outcome.change(next(key, before, array), array.size());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Document> update(String key, UnaryOperator<JsonNode> function) {
+        Names.requireValidKey(key);
+        requireNonNull(function, "function");
+        return mutate(key, before -> {
+            JsonNode current = before == null ? JsonCodec.missing() : before.document().value();
+            JsonNode updated = function.apply(current);
+            if (updated == null || updated.isMissingNode()) {
+                throw new DatastoreException(ErrorCode.INVALID_VALUE, "update function for key '" + key
+                        + "' in namespace '" + name + "' returned " + (updated == null ? "null" : "MissingNode")
+                        + "; return a JSON value (NullNode for JSON null), or call delete(key)");
+            }
+            StoredValue after = next(key, before, updated.deepCopy()); // the function may keep a reference
+            return Outcome.change(after, after.document());
+        });
+    }
+
+    @Override
+    public <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function) {
+        Names.requireValidKey(key);
+        requireNonNull(type, "type");
+        requireNonNull(function, "function");
+        return update(key, current -> {
+            T updated = function.apply(codec.convert(name, key, current, type));
+            return codec.toTree(name, key, updated);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Document> put(String key, Object value, long expectedRev) {
+        Names.requireValidKey(key);
+        if (expectedRev < 0) {
+            throw new IllegalArgumentException("expectedRev must not be negative, was " + expectedRev);
+        }
+        JsonNode tree = codec.toTree(name, key, value);
+        byte[] json = codec.toBytes(name, key, tree);
+        return mutate(key, before -> {
+            long actualRev = before == null ? 0 : before.document().rev();
+            if (actualRev != expectedRev) {
+                throw new ConflictException(name, key, expectedRev, actualRev);
+            }
+            StoredValue after = next(key, before, tree, json);
+            return Outcome.change(after, after.document());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(String key) {
+        Names.requireValidKey(key);
+        return mutate(key, before -> before == null ? Outcome.unchanged(false) : Outcome.change(null, true));
+    }
+
+    @Override
+    public CompletableFuture<Integer> clear() {
+        storage.ensureOpen();
+        List<CompletableFuture<Boolean>> deletions = new ArrayList<>();
+        for (String key : keys) {
+            deletions.add(delete(key));
+        }
+        return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> (int) deletions.stream()
+                        .filter(CompletableFuture::join)
+                        .count());
+    }
+
+    // ---------------------------------------------------------------- waits
+
+    @Override
+    public CompletableFuture<Optional<Document>> awaitChange(String key, Duration timeout) {
+        return await(key, timeout, "change", new Waiter<>() {
+            @Override
+            boolean accept(StoredValue value, boolean changed) {
+                return changed && future.complete(Optional.ofNullable(value).map(StoredValue::document));
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Document> awaitValue(String key, Object expected, Duration timeout) {
+        Names.requireValidKey(key);
+        JsonNode expectedTree = codec.toTree(name, key, expected);
+        return awaitDocument(
+                key, timeout, "equal " + expectedTree, doc -> JsonCodec.jsonEquals(doc.sharedValue(), expectedTree));
+    }
+
+    @Override
+    public CompletableFuture<Document> awaitMatch(
+            String key, Predicate<? super JsonNode> condition, Duration timeout) {
+        requireNonNull(condition, "condition");
+        return awaitDocument(key, timeout, "match the condition", doc -> condition.test(doc.value()));
+    }
+
+    @Override
+    public CompletableFuture<Document> awaitSize(String key, IntPredicate sizeCondition, Duration timeout) {
+        requireNonNull(sizeCondition, "sizeCondition");
+        return awaitDocument(
+                key,
+                timeout,
+                "be an array of the wanted size",
+                doc -> doc.sharedValue().isArray() && sizeCondition.test(doc.sharedValue().size()));
+    }
+
+    CompletableFuture<Document> awaitMinSize(String key, int minSize, Duration timeout) {
+        if (minSize < 0) {
+            throw new IllegalArgumentException("minSize must not be negative, was " + minSize);
+        }
+        return awaitDocument(
+                key,
+                timeout,
+                "be an array of at least " + minSize + " items",
+                doc -> doc.sharedValue().isArray() && doc.sharedValue().size() >= minSize);
+    }
+
+    private CompletableFuture<Document> awaitDocument(
+            String key, Duration timeout, String condition, Predicate<Document> test) {
+        return await(key, timeout, condition, new Waiter<>() {
+            @Override
+            boolean accept(StoredValue value, boolean changed) {
+                return value != null && test.test(value.document()) && future.complete(value.document());
+            }
+        });
+    }
+
+    private <T> CompletableFuture<T> await(String key, Duration timeout, String condition, Waiter<T> waiter) {
+        Names.requireValidKey(key);
+        if (timeout != null && timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+        }
+        storage.ensureOpen();
+        waiters.add(waiter);
+        waiter.future.whenComplete((result, failure) -> waiters.remove(waiter));
+        if (timeout != null) {
+            storage.scheduleTimeout(
+                    waiter.future, () -> new WaitTimeoutException(name, key, condition, timeout), timeout);
+        }
+        runInSlot(key, slot -> slot.register(waiter));
+        return waiter.future;
+    }
+
+    /** Fails every waiter not yet done; called on close. */
+    void failWaiters(DatastoreException cause) {
+        for (Waiter<?> waiter : waiters) {
+            waiter.future.completeExceptionally(cause);
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    Page query(KeyQuery query) {
+        requireNonNull(query, "query");
+        storage.ensureOpen();
+        if (query.limit() == 0) {
+            return new Page(List.of(), List.of(), null);
+        }
+        NavigableSet<String> range = range(query);
+        List<String> pageKeys = new ArrayList<>();
+        List<Document> pageDocuments = new ArrayList<>();
+        int toSkip = query.skip();
+        String nextCursor = null;
+        for (String key : range) {
+            StoredValue value = current(key);
+            if (value == null) {
+                continue; // deleted since the index was read
+            }
+            if (toSkip > 0) {
+                toSkip--;
+                continue;
+            }
+            if (pageKeys.size() == query.limit()) {
+                nextCursor = KeyCursor.encode(pageKeys.get(pageKeys.size() - 1), query.descending());
+                break;
+            }
+            pageKeys.add(key);
+            if (query.includeDocuments()) {
+                pageDocuments.add(value.document());
+            }
+        }
+        return new Page(pageKeys, pageDocuments, nextCursor);
+    }
+
+    private StoredValue current(String key) {
+        KeySlot slot = slots.get(key);
+        return slot == null ? null : slot.current;
+    }
+
+    /** The index range a query covers, already in the query's direction and past its cursor. */
+    private NavigableSet<String> range(KeyQuery query) {
+        boolean descending = query.descending();
+        String low = descending ? query.endKey().orElse(null) : query.startKey().orElse(null);
+        String high = descending ? query.startKey().orElse(null) : query.endKey().orElse(null);
+        boolean lowInclusive = !descending || query.inclusiveEnd();
+        boolean highInclusive = descending || query.inclusiveEnd();
+        if (query.cursor().isPresent()) {
+            String after = KeyCursor.decode(query.cursor().get(), descending);
+            if (descending) {
+                if (high == null || after.compareTo(high) <= 0) {
+                    high = after;
+                    highInclusive = false;
+                }
+            } else if (low == null || after.compareTo(low) >= 0) {
+                low = after;
+                lowInclusive = false;
+            }
+        }
+        if (low != null && high != null) {
+            int order = low.compareTo(high);
+            if (order > 0 || (order == 0 && !(lowInclusive && highInclusive))) {
+                return Collections.emptyNavigableSet();
+            }
+        }
+        NavigableSet<String> range;
+        if (low != null && high != null) {
+            range = keys.subSet(low, lowInclusive, high, highInclusive);
+        } else if (low != null) {
+            range = keys.tailSet(low, lowInclusive);
+        } else if (high != null) {
+            range = keys.headSet(high, highInclusive);
+        } else {
+            range = keys;
+        }
+        return descending ? range.descendingSet() : range;
+    }
+
+    @Override
+    public CompletableFuture<Page> queryKeys(KeyQuery query) {
+        return CompletableFuture.completedFuture(query(query));
+    }
+
+    SortedMap<String, Document> snapshotNow() {
+        storage.ensureOpen();
+        TreeMap<String, Document> copy = new TreeMap<>();
+        for (String key : keys) {
+            StoredValue value = current(key);
+            if (value != null) {
+                copy.put(key, value.document());
+            }
+        }
+        return Collections.unmodifiableSortedMap(copy);
+    }
+
+    @Override
+    public CompletableFuture<SortedMap<String, Document>> snapshot() {
+        return CompletableFuture.completedFuture(snapshotNow());
+    }
+
+    // ---------------------------------------------------------------- persistence
+
+    @Override
+    public CompletableFuture<Void> save() {
+        storage.ensureOpen();
+        return saveDirty();
+    }
+
+    /** Commits every key changed since the last save, as it is now; on failure the keys stay dirty. */
+    CompletableFuture<Void> saveDirty() {
+        List<Mutation> batch = new ArrayList<>();
+        CompletableFuture<Void> committed;
+        synchronized (saveLock) {
+            for (String key : List.copyOf(dirty)) {
+                dirty.remove(key); // before reading: a change after this read marks it dirty again
+                StoredValue value = current(key);
+                batch.add(value == null ? Mutation.delete(name, key) : Mutation.put(name, value.toRecord()));
+            }
+            committed = storage.commit(batch); // an empty batch still waits for earlier commits
+        }
+        return committed.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                batch.forEach(mutation -> dirty.add(mutation.key()));
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> load() {
+        storage.ensureOpen();
+        Map<String, StoredValue> loaded = storage.readAll(name);
+        Set<String> affected = new HashSet<>(loaded.keySet());
+        affected.addAll(keys);
+        affected.addAll(dirty);
+        List<CompletableFuture<Void>> replaced = new ArrayList<>();
+        for (String key : affected) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            replaced.add(done);
+            runInSlot(key, slot -> {
+                try {
+                    StoredValue before = slot.current;
+                    StoredValue after = loaded.get(key);
+                    if (before != after) {
+                        setCurrent(slot, before, after);
+                    }
+                    dirty.remove(key);
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+        }
+        return CompletableFuture.allOf(replaced.toArray(CompletableFuture[]::new));
+    }
+}

@@ -1,0 +1,755 @@
+package io.github.datastore4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.datastore4j.api.ConflictException;
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.InvalidKeyException;
+import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.Page;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.WaitTimeoutException;
+import io.github.datastore4j.api.WrongTypeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.NullNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The whole {@link Datastore} API run over one backend, through {@link Storage#open(String, StorageOptions)}, so
+ * each backend proves every operation and not just the SPI. Extend it and implement {@link #storageUri(Path)}.
+ *
+ * <pre>{@code
+ * class JsonDatastoreCompatibilityTest extends DatastoreCompatibilityKit {
+ *     protected String storageUri(Path directory) {
+ *         return "json:" + directory.resolve("data");
+ *     }
+ * }
+ * }</pre>
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class DatastoreCompatibilityKit {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    protected Path directory;
+
+    protected Storage storage;
+    protected Datastore store;
+
+    /** The URI of the storage under test, keeping its data under {@code directory}. */
+    protected abstract String storageUri(Path directory);
+
+    /** Options for the storage under test; override to test a durability mode. */
+    protected StorageOptions options() {
+        return StorageOptions.defaults();
+    }
+
+    @BeforeEach
+    void openTheStorage() {
+        storage = Storage.open(storageUri(directory), options());
+        store = storage.datastore("kit");
+    }
+
+    @AfterEach
+    void closeTheStorage() {
+        if (storage != null) {
+            storage.close();
+        }
+    }
+
+    /** A bean whose getter throws, so Jackson cannot map it. */
+    public static final class Exploding {
+        public String getValue() {
+            throw new IllegalStateException("this value cannot be read");
+        }
+    }
+
+    /** A plain record type for typed reads. */
+    public record User(String name, int age, List<String> tags) {}
+
+    protected static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    @Nested
+    @DisplayName("set, get, delete")
+    class Basics {
+        @Test
+        @DisplayName("a set value reads back, typed and untyped")
+        void setThenGet() {
+            store.set("alice", new User("Alice", 30, List.of("admin")));
+            assertThat(store.get("alice", User.class)).contains(new User("Alice", 30, List.of("admin")));
+            assertThat(store.get("alice").orElseThrow().get("age").asInt()).isEqualTo(30);
+        }
+
+        @Test
+        @DisplayName("numbers, strings, booleans, lists, maps and JSON null are all values")
+        void everyJsonKind() {
+            store.set("n", 42);
+            store.set("d", 2.5);
+            store.set("s", "text");
+            store.set("b", true);
+            store.set("l", List.of(1, 2, 3));
+            store.set("m", Map.of("k", "v"));
+            store.set("null", NullNode.getInstance());
+            assertThat(store.get("n", Integer.class)).contains(42);
+            assertThat(store.get("d", Double.class)).contains(2.5);
+            assertThat(store.get("s", String.class)).contains("text");
+            assertThat(store.get("b", Boolean.class)).contains(true);
+            assertThat(store.get("l").orElseThrow().size()).isEqualTo(3);
+            assertThat(store.get("m").orElseThrow().get("k").asString()).isEqualTo("v");
+            assertThat(store.get("null").orElseThrow().isNull()).isTrue();
+        }
+
+        @Test
+        @DisplayName("a missing key reads as empty")
+        void missingKey() {
+            assertThat(store.get("nothing")).isEmpty();
+            assertThat(store.getDocument("nothing")).isEmpty();
+            assertThat(store.contains("nothing")).isFalse();
+        }
+
+        @Test
+        @DisplayName("rev starts at 1 and grows by one on every change")
+        void revisions() {
+            assertThat(store.set("k", 1).rev()).isEqualTo(1);
+            assertThat(store.set("k", 2).rev()).isEqualTo(2);
+            store.increment("k", 1);
+            assertThat(store.getDocument("k").orElseThrow().rev()).isEqualTo(3);
+        }
+
+        @Test
+        @DisplayName("delete removes a key and says whether it existed")
+        void delete() {
+            store.set("k", 1);
+            assertThat(store.delete("k")).isTrue();
+            assertThat(store.delete("k")).isFalse();
+            assertThat(store.get("k")).isEmpty();
+            assertThat(store.set("k", 1).rev()).as("a re-created key starts again").isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("clear removes every key and counts them")
+        void clear() {
+            IntStream.range(0, 10).forEach(i -> store.set("k" + i, i));
+            assertThat(store.size()).isEqualTo(10);
+            assertThat(store.clear()).isEqualTo(10);
+            assertThat(store.size()).isZero();
+            assertThat(store.queryKeys(KeyQuery.all()).keys()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("the same namespace name gives the same instance; namespaces are independent")
+        void namespaces() {
+            assertThat(storage.datastore("kit")).isSameAs(store);
+            Datastore other = storage.datastore("other");
+            other.set("k", "other");
+            store.set("k", "kit");
+            assertThat(other.get("k", String.class)).contains("other");
+            assertThat(storage.namespaces()).contains("kit", "other");
+        }
+    }
+
+    @Nested
+    @DisplayName("atomic operations")
+    class AtomicOperations {
+        @Test
+        @DisplayName("setOnce stores only the first value")
+        void setOnce() {
+            assertThat(store.setOnce("leader", "a")).isTrue();
+            assertThat(store.setOnce("leader", "b")).isFalse();
+            assertThat(store.get("leader", String.class)).contains("a");
+        }
+
+        @Test
+        @DisplayName("increment starts at 0 and returns the new value")
+        void increment() {
+            assertThat(store.increment("c", 5)).isEqualTo(5);
+            assertThat(store.increment("c", -2)).isEqualTo(3);
+            assertThat(store.increment("f", 0.5)).isEqualTo(0.5);
+            assertThat(store.increment("c", 0.5)).isEqualTo(3.5);
+        }
+
+        @Test
+        @DisplayName("incrementing a non-number fails with WRONG_TYPE and changes nothing")
+        void incrementNonNumber() {
+            store.set("s", "text");
+            assertThatThrownBy(() -> store.increment("s", 1))
+                    .isInstanceOf(WrongTypeException.class)
+                    .hasMessageContaining("'s'")
+                    .hasMessageContaining("string");
+            assertThatThrownBy(() -> store.increment("s", 1.5)).isInstanceOf(WrongTypeException.class);
+            assertThat(store.getDocument("s").orElseThrow().rev()).isEqualTo(1);
+            store.set("f", 1.5);
+            assertThatThrownBy(() -> store.increment("f", 1)).isInstanceOf(WrongTypeException.class);
+        }
+
+        @Test
+        @DisplayName("an integer increment that overflows a long fails and changes nothing")
+        void incrementOverflow() {
+            store.set("c", Long.MAX_VALUE);
+            assertThatThrownBy(() -> store.increment("c", 1))
+                    .isInstanceOf(DatastoreException.class)
+                    .extracting(e -> ((DatastoreException) e).code())
+                    .isEqualTo(ErrorCode.INVALID_VALUE);
+            assertThat(store.get("c", Long.class)).contains(Long.MAX_VALUE);
+        }
+
+        @Test
+        @DisplayName("push appends and returns the new length")
+        void push() {
+            assertThat(store.push("results", "a")).isEqualTo(1);
+            assertThat(store.push("results", Map.of("n", 2))).isEqualTo(2);
+            assertThat(store.get("results").orElseThrow().get(1).get("n").asInt()).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("pushing onto a non-array fails with WRONG_TYPE and changes nothing")
+        void pushNonArray() {
+            store.set("o", Map.of("a", 1));
+            assertThatThrownBy(() -> store.push("o", 1))
+                    .isInstanceOf(WrongTypeException.class)
+                    .hasMessageContaining("'o'");
+            assertThat(store.get("o").orElseThrow().isObject()).isTrue();
+        }
+
+        @Test
+        @DisplayName("update replaces the value with the function's result")
+        void update() {
+            store.set("u", Map.of("count", 1));
+            Document updated = store.update("u", value -> {
+                ((ObjectNode) value).put("count", value.get("count").asInt() + 1);
+                return value;
+            });
+            assertThat(updated.rev()).isEqualTo(2);
+            assertThat(store.get("u").orElseThrow().get("count").asInt()).isEqualTo(2);
+            store.update("new", value -> {
+                assertThat(value.isMissingNode()).isTrue();
+                return JsonNodeFactory.instance.stringNode("created");
+            });
+            assertThat(store.get("new", String.class)).contains("created");
+        }
+
+        @Test
+        @DisplayName("typed update maps the value in and out")
+        void typedUpdate() {
+            store.set("alice", new User("Alice", 30, List.of()));
+            store.update("alice", User.class, user -> new User(user.name(), user.age() + 1, user.tags()));
+            assertThat(store.get("alice", User.class).orElseThrow().age()).isEqualTo(31);
+        }
+
+        @Test
+        @DisplayName("an update function that throws changes nothing and its exception reaches the caller")
+        void updateThrows() {
+            store.set("u", 1);
+            IllegalStateException boom = new IllegalStateException("boom");
+            assertThatThrownBy(() -> store.update("u", value -> {
+                        throw boom;
+                    }))
+                    .isSameAs(boom);
+            assertThat(store.getDocument("u").orElseThrow().rev()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("put with the current rev writes; with a stale rev it fails with both revisions")
+        void optimisticConcurrency() {
+            Document created = store.put("doc", "v1", 0);
+            assertThat(created.rev()).isEqualTo(1);
+            store.put("doc", "v2", 1);
+            assertThatThrownBy(() -> store.put("doc", "v3", 1))
+                    .isInstanceOfSatisfying(ConflictException.class, e -> {
+                        assertThat(e.expectedRev()).isEqualTo(1);
+                        assertThat(e.actualRev()).isEqualTo(2);
+                        assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                        assertThat(e.getMessage()).contains("'doc'");
+                    });
+            assertThatThrownBy(() -> store.put("doc", "again", 0)).isInstanceOf(ConflictException.class);
+            assertThat(store.get("doc", String.class)).contains("v2");
+        }
+    }
+
+    @Nested
+    @DisplayName("isolation of values")
+    class Isolation {
+        @Test
+        @DisplayName("changing a value after passing it in does not change the store")
+        void inputIsCopied() {
+            ObjectNode value = object().put("a", 1);
+            store.set("k", value);
+            value.put("a", 99);
+            List<String> list = new ArrayList<>(List.of("x"));
+            store.set("l", list);
+            list.add("y");
+            assertThat(store.get("k").orElseThrow().get("a").asInt()).isEqualTo(1);
+            assertThat(store.get("l").orElseThrow().size()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("changing a value read back does not change the store")
+        void outputIsCopied() {
+            store.set("k", object().put("a", 1));
+            ((ObjectNode) store.get("k").orElseThrow()).put("a", 2);
+            Document document = store.getDocument("k").orElseThrow();
+            ((ObjectNode) document.value()).put("a", 3);
+            ((ObjectNode) store.get("k", JsonNode.class).orElseThrow()).put("a", 4);
+            assertThat(store.get("k").orElseThrow().get("a").asInt()).isEqualTo(1);
+            assertThat(document.value().get("a").asInt()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a value kept by an update function does not leak into the store")
+        void updateResultIsCopied() {
+            ObjectNode[] kept = new ObjectNode[1];
+            store.update("k", value -> {
+                kept[0] = object().put("a", 1);
+                return kept[0];
+            });
+            kept[0].put("a", 2);
+            assertThat(store.get("k").orElseThrow().get("a").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Nested
+    @DisplayName("waits")
+    class Waits {
+        @Test
+        @DisplayName("awaitValue returns at once when the value is already there, numbers compared by value")
+        void awaitValueAlreadyTrue() {
+            store.set("c", 5);
+            assertThat(store.awaitValue("c", 5.0, WAIT).rev()).isEqualTo(1);
+            assertThat(store.awaitValue("c", 5L).rev()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("awaitValue wakes when another thread sets the value")
+        void awaitValueWakes() throws Exception {
+            store.set("c", 0);
+            CompletableFuture<Document> waiting =
+                    CompletableFuture.supplyAsync(() -> store.awaitValue("c", 3, WAIT));
+            for (int i = 0; i < 3; i++) {
+                store.increment("c", 1);
+            }
+            assertThat(waiting.get(30, TimeUnit.SECONDS).value().asInt()).isEqualTo(3);
+        }
+
+        @Test
+        @DisplayName("awaitChange returns the next change, including a delete")
+        void awaitChange() throws Exception {
+            store.set("k", 1);
+            CompletableFuture<Optional<Document>> change = store.async().awaitChange("k", WAIT);
+            assertThat(change).isNotDone();
+            store.set("k", 2);
+            assertThat(change.get(30, TimeUnit.SECONDS).orElseThrow().value().asInt()).isEqualTo(2);
+            CompletableFuture<Optional<Document>> deletion = store.async().awaitChange("k", WAIT);
+            store.delete("k");
+            assertThat(deletion.get(30, TimeUnit.SECONDS)).isEmpty();
+        }
+
+        @Test
+        @DisplayName("awaitMatch waits for a key that does not exist yet")
+        void awaitMatchOnAbsentKey() throws Exception {
+            CompletableFuture<Document> match =
+                    store.async().awaitMatch("status", v -> v.asString().equals("done"), WAIT);
+            store.set("status", "running");
+            assertThat(match).isNotDone();
+            store.set("status", "done");
+            assertThat(match.get(30, TimeUnit.SECONDS).rev()).isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("awaitSize waits for an array to grow")
+        void awaitSize() throws Exception {
+            CompletableFuture<Document> three = store.async().awaitSize("results", size -> size >= 3, WAIT);
+            store.push("results", 1);
+            store.push("results", 2);
+            assertThat(three).isNotDone();
+            store.push("results", 3);
+            assertThat(three.get(30, TimeUnit.SECONDS).value().size()).isEqualTo(3);
+            assertThat(store.awaitSize("results", 2, WAIT).value().size()).isEqualTo(3);
+        }
+
+        @Test
+        @DisplayName("a wait that times out raises TIMEOUT naming the key and condition")
+        void timeout() {
+            store.set("c", 1);
+            assertThatThrownBy(() -> store.awaitValue("c", 2, Duration.ofMillis(50)))
+                    .isInstanceOf(WaitTimeoutException.class)
+                    .hasMessageContaining("'c'")
+                    .hasMessageContaining("2")
+                    .extracting(e -> ((DatastoreException) e).code())
+                    .isEqualTo(ErrorCode.TIMEOUT);
+            assertThatThrownBy(() -> store.awaitChange("c", Duration.ZERO)).isInstanceOf(WaitTimeoutException.class);
+        }
+
+        @Test
+        @DisplayName("a predicate that throws fails that wait only")
+        void throwingPredicate() {
+            store.set("k", 1);
+            CompletableFuture<Document> broken = store.async().awaitMatch("k", v -> {
+                throw new IllegalArgumentException("bad predicate");
+            }, WAIT);
+            assertThat(broken).isCompletedExceptionally();
+            store.set("k", 2);
+            assertThat(store.get("k", Integer.class)).contains(2);
+        }
+
+        @Test
+        @DisplayName("closing the storage fails pending waits with CLOSED")
+        void closeFailsWaits() {
+            CompletableFuture<Optional<Document>> pending = store.async().awaitChange("k", null);
+            storage.close();
+            assertThat(pending)
+                    .failsWithin(Duration.ofSeconds(30))
+                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .havingCause()
+                    .isInstanceOfSatisfying(DatastoreException.class, e -> assertThat(e.code())
+                            .isEqualTo(ErrorCode.CLOSED));
+        }
+
+        @Test
+        @DisplayName("many waiters on one key are all woken by one change")
+        void manyWaiters() {
+            List<CompletableFuture<Document>> waits = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                waits.add(store.async().awaitValue("go", true, WAIT));
+            }
+            store.set("go", true);
+            assertThat(CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)))
+                    .succeedsWithin(Duration.ofSeconds(30));
+        }
+    }
+
+    @Nested
+    @DisplayName("key-range queries")
+    class Queries {
+        @BeforeEach
+        void fill() {
+            for (String key : List.of("a", "b", "c", "d", "e", "user:1", "user:2", "user:3")) {
+                store.set(key, key);
+            }
+        }
+
+        @Test
+        @DisplayName("all keys come back in key order")
+        void allKeys() {
+            assertThat(store.queryKeys(KeyQuery.all()).keys())
+                    .containsExactly("a", "b", "c", "d", "e", "user:1", "user:2", "user:3");
+        }
+
+        @Test
+        @DisplayName("startKey and endKey bound the range, endKey inclusive unless told otherwise")
+        void range() {
+            assertThat(store.queryKeys(
+                                    KeyQuery.builder().startKey("b").endKey("d").build())
+                            .keys())
+                    .containsExactly("b", "c", "d");
+            assertThat(store.queryKeys(KeyQuery.builder()
+                                    .startKey("b")
+                                    .endKey("d")
+                                    .inclusiveEnd(false)
+                                    .build())
+                            .keys())
+                    .containsExactly("b", "c");
+            assertThat(store.queryKeys(KeyQuery.builder()
+                                    .startKey("user:")
+                                    .endKey("user:\uffff")
+                                    .build())
+                            .keys())
+                    .containsExactly("user:1", "user:2", "user:3");
+        }
+
+        @Test
+        @DisplayName("descending starts from the high end")
+        void descending() {
+            assertThat(store.queryKeys(KeyQuery.builder()
+                                    .startKey("d")
+                                    .endKey("b")
+                                    .descending(true)
+                                    .build())
+                            .keys())
+                    .containsExactly("d", "c", "b");
+        }
+
+        @Test
+        @DisplayName("key, limit, skip and includeDocuments")
+        void options() {
+            Page one = store.queryKeys(KeyQuery.builder().key("c").includeDocuments(true).build());
+            assertThat(one.keys()).containsExactly("c");
+            assertThat(one.documents().get(0).value().asString()).isEqualTo("c");
+            assertThat(store.queryKeys(KeyQuery.key("zzz")).keys()).isEmpty();
+            assertThat(store.queryKeys(KeyQuery.builder().skip(2).limit(2).build()).keys())
+                    .containsExactly("c", "d");
+            assertThat(store.queryKeys(KeyQuery.builder().limit(0).build()).keys()).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a cursor pages through every key exactly once, both directions")
+        void cursorPaging() {
+            for (boolean descending : new boolean[] {false, true}) {
+                KeyQuery query = KeyQuery.builder().limit(3).descending(descending).build();
+                List<String> seen = new ArrayList<>();
+                Page page = store.queryKeys(query);
+                seen.addAll(page.keys());
+                while (page.nextCursor().isPresent()) {
+                    page = store.queryKeys(query.withCursor(page.nextCursor().get()));
+                    seen.addAll(page.keys());
+                }
+                List<String> expected = new ArrayList<>(List.of("a", "b", "c", "d", "e", "user:1", "user:2", "user:3"));
+                if (descending) {
+                    java.util.Collections.reverse(expected);
+                }
+                assertThat(seen).containsExactlyElementsOf(expected);
+            }
+        }
+
+        @Test
+        @DisplayName("a cursor from the other direction or a made-up one is refused")
+        void badCursor() {
+            String cursor = store.queryKeys(KeyQuery.builder().limit(1).build())
+                    .nextCursor()
+                    .orElseThrow();
+            assertThatThrownBy(() -> store.queryKeys(
+                            KeyQuery.builder().descending(true).cursor(cursor).build()))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.queryKeys(KeyQuery.builder().cursor("!!!").build()))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        @DisplayName("snapshot is an immutable sorted copy")
+        void snapshot() {
+            var snapshot = store.snapshot();
+            assertThat(snapshot.keySet()).containsExactly("a", "b", "c", "d", "e", "user:1", "user:2", "user:3");
+            store.set("f", "f");
+            assertThat(snapshot).doesNotContainKey("f");
+            assertThatThrownBy(() -> snapshot.remove("a")).isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+
+    @Nested
+    @DisplayName("bad input")
+    class BadInput {
+        @Test
+        @DisplayName("invalid keys and namespaces fail with INVALID_KEY before anything is written")
+        void invalidKeys() {
+            assertThatThrownBy(() -> store.set("", 1)).isInstanceOf(InvalidKeyException.class);
+            assertThatThrownBy(() -> store.set("x".repeat(1025), 1)).isInstanceOf(InvalidKeyException.class);
+            assertThatThrownBy(() -> store.set("bad\uD800", 1)).isInstanceOf(InvalidKeyException.class);
+            assertThatThrownBy(() -> storage.datastore("../escape")).isInstanceOf(InvalidKeyException.class);
+            assertThatThrownBy(() -> storage.datastore("")).isInstanceOf(InvalidKeyException.class);
+            assertThat(store.size()).isZero();
+        }
+
+        @Test
+        @DisplayName("awkward but valid keys are ordinary keys")
+        void awkwardKeys() {
+            for (String key : BackendCompatibilityKit.AWKWARD_KEYS) {
+                store.set(key, key);
+            }
+            for (String key : BackendCompatibilityKit.AWKWARD_KEYS) {
+                assertThat(store.get(key, String.class)).contains(key);
+            }
+        }
+
+        @Test
+        @DisplayName("null values are refused with a hint; JSON null is stored")
+        void nullValue() {
+            assertThatThrownBy(() -> store.set("k", null))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("NullNode");
+            assertThat(store.get("k")).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a value larger than maxValueBytes is refused and the old value kept")
+        void hugeValue() {
+            store.set("k", "small");
+            String huge = "x".repeat(StorageOptions.DEFAULT_MAX_VALUE_BYTES + 1);
+            assertThatThrownBy(() -> store.set("k", huge))
+                    .isInstanceOfSatisfying(DatastoreException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_VALUE);
+                        assertThat(e.getMessage()).contains("'k'").contains("maxValueBytes");
+                    });
+            assertThat(store.get("k", String.class)).contains("small");
+        }
+
+        @Test
+        @DisplayName("a value Jackson cannot map is refused with INVALID_VALUE")
+        void unmappableValue() {
+            assertThatThrownBy(() -> store.set("k", new Exploding()))
+                    .isInstanceOfSatisfying(DatastoreException.class, e -> assertThat(e.code())
+                            .isEqualTo(ErrorCode.INVALID_VALUE));
+        }
+
+        @Test
+        @DisplayName("a blocking call from inside an update function is refused, not deadlocked")
+        void reentrantCall() {
+            assertThatThrownBy(() -> store.update("k", value -> {
+                        store.set("k", 1);
+                        return value;
+                    }))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+
+        @Test
+        @DisplayName("calls after close fail with CLOSED")
+        void afterClose() {
+            storage.close();
+            assertThatThrownBy(() -> store.set("k", 1))
+                    .isInstanceOfSatisfying(DatastoreException.class, e -> assertThat(e.code())
+                            .isEqualTo(ErrorCode.CLOSED));
+            assertThatThrownBy(() -> store.get("k")).isInstanceOf(DatastoreException.class);
+            storage.close();
+        }
+    }
+
+    @Nested
+    @DisplayName("concurrency")
+    class Concurrency {
+        @Test
+        @DisplayName("4 threads × 500 increments sum exactly")
+        void increments() throws Exception {
+            runOnThreads(4, thread -> {
+                for (int i = 0; i < 500; i++) {
+                    store.increment("counter", 1);
+                }
+            });
+            assertThat(store.get("counter", Long.class)).contains(2000L);
+            assertThat(store.getDocument("counter").orElseThrow().rev()).isEqualTo(2000);
+        }
+
+        @Test
+        @DisplayName("4 threads × 200 pushes lose no item")
+        void pushes() throws Exception {
+            runOnThreads(4, thread -> {
+                for (int i = 0; i < 200; i++) {
+                    store.push("items", thread * 1000 + i);
+                }
+            });
+            assertThat(store.get("items").orElseThrow().size()).isEqualTo(800);
+        }
+
+        @Test
+        @DisplayName("16 threads racing setOnce give exactly one winner")
+        void setOnceRace() throws Exception {
+            AtomicInteger winners = new AtomicInteger();
+            runOnThreads(16, thread -> {
+                if (store.setOnce("leader", thread)) {
+                    winners.incrementAndGet();
+                }
+            });
+            assertThat(winners).hasValue(1);
+        }
+
+        protected void runOnThreads(int threads, ThreadBody body) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        body.run(thread);
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> future : done) {
+                    future.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** The body of one test thread. */
+    @FunctionalInterface
+    protected interface ThreadBody {
+        void run(int thread) throws Exception;
+    }
+
+    @Nested
+    @DisplayName("save, load and reopen")
+    class Persistence {
+        @Test
+        @DisplayName("save then load returns what was saved and drops unsaved changes")
+        void saveAndLoad() {
+            store.set("kept", 1);
+            store.save();
+            store.set("kept", 2);
+            store.set("extra", 3);
+            store.load();
+            assumeTrue(storage.durability() != io.github.datastore4j.api.Durability.SYNC,
+                    "with sync durability every change is already saved");
+            assertThat(store.get("kept", Integer.class)).contains(1);
+            assertThat(store.get("extra")).isEmpty();
+        }
+
+        @Test
+        @DisplayName("load wakes waiters of keys it changes")
+        void loadWakesWaiters() {
+            store.set("k", 1);
+            store.save();
+            store.set("k", 2);
+            assumeTrue(storage.durability() != io.github.datastore4j.api.Durability.SYNC,
+                    "with sync durability every change is already saved");
+            CompletableFuture<Document> back = store.async().awaitValue("k", 1, WAIT);
+            store.load();
+            assertThat(back).succeedsWithin(Duration.ofSeconds(30));
+        }
+
+        @Test
+        @DisplayName("saved data, revisions included, is there after reopen")
+        void reopen() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            store.set("a", Map.of("x", 1));
+            store.set("a", Map.of("x", 2));
+            store.push("list", "item");
+            store.set("gone", 1);
+            store.delete("gone");
+            storage.save();
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+            store = storage.datastore("kit");
+            assertThat(store.getDocument("a").orElseThrow().rev()).isEqualTo(2);
+            assertThat(store.get("a").orElseThrow().get("x").asInt()).isEqualTo(2);
+            assertThat(store.get("list").orElseThrow().size()).isEqualTo(1);
+            assertThat(store.get("gone")).isEmpty();
+        }
+    }
+
+    /** Whether data survives closing and reopening this storage's URI; override for non-persistent backends. */
+    protected boolean isPersistent() {
+        return true;
+    }
+}
