@@ -78,8 +78,8 @@ public final class Document {
         try {
             return MAPPER.treeToValue(value, type);
         } catch (JacksonException e) {
-            throw new WrongTypeException("value of key '" + key + "' does not map to " + type.getName() + ": "
-                    + e.getOriginalMessage());
+            throw new WrongTypeException(
+                    "value of key '" + key + "' does not map to " + type.getName() + ": " + e.getOriginalMessage());
         }
     }
 
@@ -120,7 +120,6 @@ public final class Document {
 
     @Override
     public String toString() {
-        return "Document{key='" + key + "', rev=" + rev + ", schemaVersion=" + schemaVersion + ", value=" + value
-                + '}';
+        return "Document{key='" + key + "', rev=" + rev + ", schemaVersion=" + schemaVersion + ", value=" + value + '}';
     }
 }

@@ -19,8 +19,8 @@ public final class Page {
         this.documents = List.copyOf(requireNonNull(documents, "documents"));
         this.nextCursor = nextCursor;
         if (!this.documents.isEmpty() && this.documents.size() != this.keys.size()) {
-            throw new IllegalArgumentException(
-                    "documents must be empty or one per key: " + keys.size() + " keys, " + documents.size() + " documents");
+            throw new IllegalArgumentException("documents must be empty or one per key: " + keys.size() + " keys, "
+                    + documents.size() + " documents");
         }
     }
 

@@ -56,8 +56,8 @@ final class EngineStorage implements Storage {
     EngineStorage(String uri, Backend backend, StorageOptions options) {
         this.uri = uri;
         this.backend = backend;
-        this.durability = options.durability()
-                .orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
+        this.durability =
+                options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
         this.autosaveInterval = options.autosaveInterval();
         this.codec = new JsonCodec(JsonMapper.shared(), options.maxValueBytes());
         this.pipeline = new CommitPipeline(backend, uri);
@@ -161,7 +161,8 @@ final class EngineStorage implements Storage {
         try {
             JsonNode tree = codec.parse(json);
             return new StoredValue(
-                    io.github.datastore4j.api.Document.ofOwned(record.key(), tree, record.rev(), record.schemaVersion()),
+                    io.github.datastore4j.api.Document.ofOwned(
+                            record.key(), tree, record.rev(), record.schemaVersion()),
                     json);
         } catch (JacksonException | IllegalArgumentException e) {
             throw new CorruptDataException(

@@ -42,8 +42,10 @@ final class JsonCodec {
         if (value instanceof JsonNode) {
             JsonNode node = (JsonNode) value;
             if (node.isMissingNode()) {
-                throw new DatastoreException(ErrorCode.INVALID_VALUE, "value for key '" + key + "' in namespace '"
-                        + namespace + "' is MissingNode, which is not a JSON value");
+                throw new DatastoreException(
+                        ErrorCode.INVALID_VALUE,
+                        "value for key '" + key + "' in namespace '" + namespace
+                                + "' is MissingNode, which is not a JSON value");
             }
             return node.deepCopy();
         }
@@ -52,8 +54,8 @@ final class JsonCodec {
         } catch (JacksonException e) {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,
-                    "value for key '" + key + "' in namespace '" + namespace + "' (a " + value.getClass().getName()
-                            + ") cannot be mapped to JSON: " + e.getOriginalMessage(),
+                    "value for key '" + key + "' in namespace '" + namespace + "' (a "
+                            + value.getClass().getName() + ") cannot be mapped to JSON: " + e.getOriginalMessage(),
                     e);
         }
     }
@@ -95,8 +97,8 @@ final class JsonCodec {
         try {
             return mapper.treeToValue(tree, type);
         } catch (JacksonException e) {
-            throw new WrongTypeException("value of key '" + key + "' in namespace '" + namespace
-                    + "' does not map to " + type.getName() + ": " + e.getOriginalMessage());
+            throw new WrongTypeException("value of key '" + key + "' in namespace '" + namespace + "' does not map to "
+                    + type.getName() + ": " + e.getOriginalMessage());
         }
     }
 

@@ -248,9 +248,10 @@ final class Namespace implements AsyncDatastore {
         Names.requireValidKey(key);
         JsonNode tree = codec.toTree(name, key, value);
         byte[] json = codec.toBytes(name, key, tree);
-        return mutate(key, before -> before != null
-                ? Outcome.unchanged(false)
-                : Outcome.change(next(key, null, tree, json), true));
+        return mutate(
+                key,
+                before ->
+                        before != null ? Outcome.unchanged(false) : Outcome.change(next(key, null, tree, json), true));
     }
 
     @Override
@@ -271,8 +272,10 @@ final class Namespace implements AsyncDatastore {
             try {
                 sum = Math.addExact(current, delta);
             } catch (ArithmeticException e) {
-                throw new DatastoreException(ErrorCode.INVALID_VALUE, "incrementing key '" + key + "' in namespace '"
-                        + name + "' (" + current + ") by " + delta + " overflows a long");
+                throw new DatastoreException(
+                        ErrorCode.INVALID_VALUE,
+                        "incrementing key '" + key + "' in namespace '" + name + "' (" + current + ") by " + delta
+                                + " overflows a long");
             }
             return Outcome.change(next(key, before, JsonNodeFactory.instance.numberNode(sum)), sum);
         });
@@ -296,8 +299,10 @@ final class Namespace implements AsyncDatastore {
             }
             double sum = current + delta;
             if (!Double.isFinite(sum)) {
-                throw new DatastoreException(ErrorCode.INVALID_VALUE, "incrementing key '" + key + "' in namespace '"
-                        + name + "' (" + current + ") by " + delta + " overflows a double");
+                throw new DatastoreException(
+                        ErrorCode.INVALID_VALUE,
+                        "incrementing key '" + key + "' in namespace '" + name + "' (" + current + ") by " + delta
+                                + " overflows a double");
             }
             return Outcome.change(next(key, before, JsonNodeFactory.instance.numberNode(sum)), sum);
         });
@@ -329,12 +334,15 @@ final class Namespace implements AsyncDatastore {
         Names.requireValidKey(key);
         requireNonNull(function, "function");
         return mutate(key, before -> {
-            JsonNode current = before == null ? JsonCodec.missing() : before.document().value();
+            JsonNode current =
+                    before == null ? JsonCodec.missing() : before.document().value();
             JsonNode updated = function.apply(current);
             if (updated == null || updated.isMissingNode()) {
-                throw new DatastoreException(ErrorCode.INVALID_VALUE, "update function for key '" + key
-                        + "' in namespace '" + name + "' returned " + (updated == null ? "null" : "MissingNode")
-                        + "; return a JSON value (NullNode for JSON null), or call delete(key)");
+                throw new DatastoreException(
+                        ErrorCode.INVALID_VALUE,
+                        "update function for key '" + key
+                                + "' in namespace '" + name + "' returned " + (updated == null ? "null" : "MissingNode")
+                                + "; return a JSON value (NullNode for JSON null), or call delete(key)");
             }
             StoredValue after = next(key, before, updated.deepCopy()); // the function may keep a reference
             return Outcome.change(after, after.document());
@@ -384,9 +392,8 @@ final class Namespace implements AsyncDatastore {
             deletions.add(delete(key));
         }
         return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> (int) deletions.stream()
-                        .filter(CompletableFuture::join)
-                        .count());
+                .thenApply(ignored ->
+                        (int) deletions.stream().filter(CompletableFuture::join).count());
     }
 
     // ---------------------------------------------------------------- waits
@@ -410,8 +417,7 @@ final class Namespace implements AsyncDatastore {
     }
 
     @Override
-    public CompletableFuture<Document> awaitMatch(
-            String key, Predicate<? super JsonNode> condition, Duration timeout) {
+    public CompletableFuture<Document> awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout) {
         requireNonNull(condition, "condition");
         return awaitDocument(key, timeout, "match the condition", doc -> condition.test(doc.value()));
     }
@@ -423,7 +429,8 @@ final class Namespace implements AsyncDatastore {
                 key,
                 timeout,
                 "be an array of the wanted size",
-                doc -> doc.sharedValue().isArray() && sizeCondition.test(doc.sharedValue().size()));
+                doc -> doc.sharedValue().isArray()
+                        && sizeCondition.test(doc.sharedValue().size()));
     }
 
     CompletableFuture<Document> awaitMinSize(String key, int minSize, Duration timeout) {
@@ -513,7 +520,8 @@ final class Namespace implements AsyncDatastore {
     private NavigableSet<String> range(KeyQuery query) {
         boolean descending = query.descending();
         String low = descending ? query.endKey().orElse(null) : query.startKey().orElse(null);
-        String high = descending ? query.startKey().orElse(null) : query.endKey().orElse(null);
+        String high =
+                descending ? query.startKey().orElse(null) : query.endKey().orElse(null);
         boolean lowInclusive = !descending || query.inclusiveEnd();
         boolean highInclusive = descending || query.inclusiveEnd();
         if (query.cursor().isPresent()) {

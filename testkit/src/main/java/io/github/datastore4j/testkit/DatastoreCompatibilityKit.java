@@ -153,7 +153,9 @@ public abstract class DatastoreCompatibilityKit {
             assertThat(store.delete("k")).isTrue();
             assertThat(store.delete("k")).isFalse();
             assertThat(store.get("k")).isEmpty();
-            assertThat(store.set("k", 1).rev()).as("a re-created key starts again").isEqualTo(1);
+            assertThat(store.set("k", 1).rev())
+                    .as("a re-created key starts again")
+                    .isEqualTo(1);
         }
 
         @Test
@@ -228,7 +230,8 @@ public abstract class DatastoreCompatibilityKit {
         void push() {
             assertThat(store.push("results", "a")).isEqualTo(1);
             assertThat(store.push("results", Map.of("n", 2))).isEqualTo(2);
-            assertThat(store.get("results").orElseThrow().get(1).get("n").asInt()).isEqualTo(2);
+            assertThat(store.get("results").orElseThrow().get(1).get("n").asInt())
+                    .isEqualTo(2);
         }
 
         @Test
@@ -284,13 +287,12 @@ public abstract class DatastoreCompatibilityKit {
             Document created = store.put("doc", "v1", 0);
             assertThat(created.rev()).isEqualTo(1);
             store.put("doc", "v2", 1);
-            assertThatThrownBy(() -> store.put("doc", "v3", 1))
-                    .isInstanceOfSatisfying(ConflictException.class, e -> {
-                        assertThat(e.expectedRev()).isEqualTo(1);
-                        assertThat(e.actualRev()).isEqualTo(2);
-                        assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
-                        assertThat(e.getMessage()).contains("'doc'");
-                    });
+            assertThatThrownBy(() -> store.put("doc", "v3", 1)).isInstanceOfSatisfying(ConflictException.class, e -> {
+                assertThat(e.expectedRev()).isEqualTo(1);
+                assertThat(e.actualRev()).isEqualTo(2);
+                assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                assertThat(e.getMessage()).contains("'doc'");
+            });
             assertThatThrownBy(() -> store.put("doc", "again", 0)).isInstanceOf(ConflictException.class);
             assertThat(store.get("doc", String.class)).contains("v2");
         }
@@ -352,8 +354,7 @@ public abstract class DatastoreCompatibilityKit {
         @DisplayName("awaitValue wakes when another thread sets the value")
         void awaitValueWakes() throws Exception {
             store.set("c", 0);
-            CompletableFuture<Document> waiting =
-                    CompletableFuture.supplyAsync(() -> store.awaitValue("c", 3, WAIT));
+            CompletableFuture<Document> waiting = CompletableFuture.supplyAsync(() -> store.awaitValue("c", 3, WAIT));
             for (int i = 0; i < 3; i++) {
                 store.increment("c", 1);
             }
@@ -367,7 +368,8 @@ public abstract class DatastoreCompatibilityKit {
             CompletableFuture<Optional<Document>> change = store.async().awaitChange("k", WAIT);
             assertThat(change).isNotDone();
             store.set("k", 2);
-            assertThat(change.get(30, TimeUnit.SECONDS).orElseThrow().value().asInt()).isEqualTo(2);
+            assertThat(change.get(30, TimeUnit.SECONDS).orElseThrow().value().asInt())
+                    .isEqualTo(2);
             CompletableFuture<Optional<Document>> deletion = store.async().awaitChange("k", WAIT);
             store.delete("k");
             assertThat(deletion.get(30, TimeUnit.SECONDS)).isEmpty();
@@ -413,9 +415,13 @@ public abstract class DatastoreCompatibilityKit {
         @DisplayName("a predicate that throws fails that wait only")
         void throwingPredicate() {
             store.set("k", 1);
-            CompletableFuture<Document> broken = store.async().awaitMatch("k", v -> {
-                throw new IllegalArgumentException("bad predicate");
-            }, WAIT);
+            CompletableFuture<Document> broken = store.async()
+                    .awaitMatch(
+                            "k",
+                            v -> {
+                                throw new IllegalArgumentException("bad predicate");
+                            },
+                            WAIT);
             assertThat(broken).isCompletedExceptionally();
             store.set("k", 2);
             assertThat(store.get("k", Integer.class)).contains(2);
@@ -430,8 +436,8 @@ public abstract class DatastoreCompatibilityKit {
                     .failsWithin(Duration.ofSeconds(30))
                     .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                     .havingCause()
-                    .isInstanceOfSatisfying(DatastoreException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.CLOSED));
+                    .isInstanceOfSatisfying(
+                            DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOSED));
         }
 
         @Test
@@ -501,20 +507,24 @@ public abstract class DatastoreCompatibilityKit {
         @Test
         @DisplayName("key, limit, skip and includeDocuments")
         void options() {
-            Page one = store.queryKeys(KeyQuery.builder().key("c").includeDocuments(true).build());
+            Page one = store.queryKeys(
+                    KeyQuery.builder().key("c").includeDocuments(true).build());
             assertThat(one.keys()).containsExactly("c");
             assertThat(one.documents().get(0).value().asString()).isEqualTo("c");
             assertThat(store.queryKeys(KeyQuery.key("zzz")).keys()).isEmpty();
-            assertThat(store.queryKeys(KeyQuery.builder().skip(2).limit(2).build()).keys())
+            assertThat(store.queryKeys(KeyQuery.builder().skip(2).limit(2).build())
+                            .keys())
                     .containsExactly("c", "d");
-            assertThat(store.queryKeys(KeyQuery.builder().limit(0).build()).keys()).isEmpty();
+            assertThat(store.queryKeys(KeyQuery.builder().limit(0).build()).keys())
+                    .isEmpty();
         }
 
         @Test
         @DisplayName("a cursor pages through every key exactly once, both directions")
         void cursorPaging() {
             for (boolean descending : new boolean[] {false, true}) {
-                KeyQuery query = KeyQuery.builder().limit(3).descending(descending).build();
+                KeyQuery query =
+                        KeyQuery.builder().limit(3).descending(descending).build();
                 List<String> seen = new ArrayList<>();
                 Page page = store.queryKeys(query);
                 seen.addAll(page.keys());
@@ -539,7 +549,8 @@ public abstract class DatastoreCompatibilityKit {
             assertThatThrownBy(() -> store.queryKeys(
                             KeyQuery.builder().descending(true).cursor(cursor).build()))
                     .isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> store.queryKeys(KeyQuery.builder().cursor("!!!").build()))
+            assertThatThrownBy(() ->
+                            store.queryKeys(KeyQuery.builder().cursor("!!!").build()))
                     .isInstanceOf(IllegalArgumentException.class);
         }
 
@@ -593,11 +604,10 @@ public abstract class DatastoreCompatibilityKit {
         void hugeValue() {
             store.set("k", "small");
             String huge = "x".repeat(StorageOptions.DEFAULT_MAX_VALUE_BYTES + 1);
-            assertThatThrownBy(() -> store.set("k", huge))
-                    .isInstanceOfSatisfying(DatastoreException.class, e -> {
-                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_VALUE);
-                        assertThat(e.getMessage()).contains("'k'").contains("maxValueBytes");
-                    });
+            assertThatThrownBy(() -> store.set("k", huge)).isInstanceOfSatisfying(DatastoreException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.INVALID_VALUE);
+                assertThat(e.getMessage()).contains("'k'").contains("maxValueBytes");
+            });
             assertThat(store.get("k", String.class)).contains("small");
         }
 
@@ -605,8 +615,8 @@ public abstract class DatastoreCompatibilityKit {
         @DisplayName("a value Jackson cannot map is refused with INVALID_VALUE")
         void unmappableValue() {
             assertThatThrownBy(() -> store.set("k", new Exploding()))
-                    .isInstanceOfSatisfying(DatastoreException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.INVALID_VALUE));
+                    .isInstanceOfSatisfying(
+                            DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_VALUE));
         }
 
         @Test
@@ -624,8 +634,8 @@ public abstract class DatastoreCompatibilityKit {
         void afterClose() {
             storage.close();
             assertThatThrownBy(() -> store.set("k", 1))
-                    .isInstanceOfSatisfying(DatastoreException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.CLOSED));
+                    .isInstanceOfSatisfying(
+                            DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOSED));
             assertThatThrownBy(() -> store.get("k")).isInstanceOf(DatastoreException.class);
             storage.close();
         }
@@ -709,7 +719,8 @@ public abstract class DatastoreCompatibilityKit {
             store.set("kept", 2);
             store.set("extra", 3);
             store.load();
-            assumeTrue(storage.durability() != io.github.datastore4j.api.Durability.SYNC,
+            assumeTrue(
+                    storage.durability() != io.github.datastore4j.api.Durability.SYNC,
                     "with sync durability every change is already saved");
             assertThat(store.get("kept", Integer.class)).contains(1);
             assertThat(store.get("extra")).isEmpty();
@@ -721,7 +732,8 @@ public abstract class DatastoreCompatibilityKit {
             store.set("k", 1);
             store.save();
             store.set("k", 2);
-            assumeTrue(storage.durability() != io.github.datastore4j.api.Durability.SYNC,
+            assumeTrue(
+                    storage.durability() != io.github.datastore4j.api.Durability.SYNC,
                     "with sync durability every change is already saved");
             CompletableFuture<Document> back = store.async().awaitValue("k", 1, WAIT);
             store.load();

@@ -65,8 +65,12 @@ public final class ProviderDiscovery {
         Map<String, BackendProvider> backends = new LinkedHashMap<>();
         byScheme.forEach((scheme, candidates) -> backends.put(
                 scheme,
-                choose(candidates, System.getProperty(BACKEND_PROPERTY_PREFIX + scheme), "scheme '" + scheme + "'",
-                        BACKEND_PROPERTY_PREFIX + scheme, problems)));
+                choose(
+                        candidates,
+                        System.getProperty(BACKEND_PROPERTY_PREFIX + scheme),
+                        "scheme '" + scheme + "'",
+                        BACKEND_PROPERTY_PREFIX + scheme,
+                        problems)));
         List<EngineProvider> engines = loadAll(engineLoader, EngineProvider.class, problems);
         EngineProvider engine = engines.isEmpty()
                 ? null
@@ -107,8 +111,9 @@ public final class ProviderDiscovery {
                     + "; found " + candidates.stream().map(name).toList());
         }
         if (candidates.size() > 1) {
-            problems.add("several providers of " + what + ": " + candidates.stream().map(name).toList()
-                    + "; using " + name.apply(candidates.get(0)) + " (set -D" + property + "=<class> to choose)");
+            problems.add("several providers of " + what + ": "
+                    + candidates.stream().map(name).toList() + "; using " + name.apply(candidates.get(0)) + " (set -D"
+                    + property + "=<class> to choose)");
         }
         return candidates.get(0);
     }

@@ -49,7 +49,8 @@ public final class StorageOpener {
         if (backendProvider == null) {
             throw new ProviderNotFoundException("no datastore4j backend for scheme '" + scheme + "' in '" + uri
                     + "'; schemes found: " + discovery.backends().keySet()
-                    + ". Add the backend's module (e.g. datastore4j-backend-" + scheme + ") to the class path or module path"
+                    + ". Add the backend's module (e.g. datastore4j-backend-" + scheme
+                    + ") to the class path or module path"
                     + problemsSuffix(discovery));
         }
         EngineProvider engine = discovery.engine();

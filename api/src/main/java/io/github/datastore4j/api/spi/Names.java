@@ -38,8 +38,8 @@ public final class Names {
             throw new InvalidKeyException("key is empty");
         }
         if (key.length() > MAX_KEY_LENGTH) {
-            throw new InvalidKeyException("key is " + key.length() + " characters long, more than the "
-                    + MAX_KEY_LENGTH + " allowed: '" + key.substring(0, 40) + "…'");
+            throw new InvalidKeyException("key is " + key.length() + " characters long, more than the " + MAX_KEY_LENGTH
+                    + " allowed: '" + key.substring(0, 40) + "…'");
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
@@ -63,7 +63,9 @@ public final class Names {
         if (namespace == null) {
             throw new NullPointerException("namespace is null");
         }
-        if (namespace.isEmpty() || namespace.length() > MAX_NAMESPACE_LENGTH || !NAMESPACE.matcher(namespace).matches()) {
+        if (namespace.isEmpty()
+                || namespace.length() > MAX_NAMESPACE_LENGTH
+                || !NAMESPACE.matcher(namespace).matches()) {
             throw new InvalidKeyException("namespace '" + namespace + "' is not 1 to " + MAX_NAMESPACE_LENGTH
                     + " characters of A-Z a-z 0-9 _ . - starting with a letter, digit or _");
         }
