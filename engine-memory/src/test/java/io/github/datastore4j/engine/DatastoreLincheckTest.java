@@ -4,7 +4,7 @@ import io.github.datastore4j.api.ConflictException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.WrongTypeException;
-import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
+import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
