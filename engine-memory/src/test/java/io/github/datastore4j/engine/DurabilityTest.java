@@ -1,0 +1,175 @@
+package io.github.datastore4j.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.Durability;
+import io.github.datastore4j.api.Storage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** How and when changes reach the backend, per durability mode, observed through {@link SharedMemoryBackendProvider}. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DurabilityTest {
+    private final String name = "durability-" + UUID.randomUUID();
+    private final SharedMemoryBackendProvider.Store backend = SharedMemoryBackendProvider.store(name);
+    private final List<Storage> storages = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        if (backend.gate != null) {
+            backend.openGate();
+        }
+        storages.forEach(Storage::close);
+        SharedMemoryBackendProvider.STORES.remove(name);
+    }
+
+    private Datastore open(String settings) {
+        Storage storage = Storage.open("shared-memory:" + name + settings);
+        storages.add(storage);
+        return storage.datastore("ns");
+    }
+
+    @Test
+    @DisplayName("a persistent backend defaults to sync: the write is in the backend when set returns")
+    void syncIsDefaultAndImmediate() {
+        Datastore store = open("");
+        assertThat(storages.get(0).durability()).isEqualTo(Durability.SYNC);
+        store.set("k", 1);
+        assertThat(backend.get("ns", "k")).isPresent();
+        store.delete("k");
+        assertThat(backend.get("ns", "k")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("sync writers queued behind a slow commit share the next one: group commit")
+    void groupCommit() throws Exception {
+        Datastore store = open("");
+        CountDownLatch held = backend.closeGate();
+        CompletableFuture<Document> first = store.async().set("first", 0);
+        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue(); // the first commit is in the backend, held
+        List<CompletableFuture<Document>> queued = new ArrayList<>();
+        for (int i = 0; i < 63; i++) {
+            queued.add(store.async().set("writer-" + i, i)); // queued to the pipeline when the call returns
+        }
+        assertThat(queued).noneMatch(CompletableFuture::isDone);
+        backend.openGate();
+        first.get(30, TimeUnit.SECONDS);
+        CompletableFuture.allOf(queued.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(backend.commits).containsExactly(1, 63);
+    }
+
+    @Test
+    @DisplayName("several changes to one key in one commit reach the backend as its last value")
+    void commitMergesChangesOfOneKey() throws Exception {
+        Datastore store = open("");
+        CountDownLatch held = backend.closeGate();
+        CompletableFuture<Document> first = store.async().set("other", 0);
+        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Long>> increments = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            increments.add(store.async().increment("counter", 1));
+        }
+        backend.openGate();
+        first.get(30, TimeUnit.SECONDS);
+        CompletableFuture.allOf(increments.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(backend.commits).containsExactly(1, 1);
+        assertThat(backend.get("ns", "counter").orElseThrow().rev()).isEqualTo(10);
+    }
+
+    @Test
+    @DisplayName("a failed sync commit fails the write with BACKEND and its cause; a later save converges")
+    void failedCommit() {
+        Datastore store = open("");
+        backend.failNextWrites.set(1);
+        assertThatThrownBy(() -> store.set("k", 1))
+                .isInstanceOf(BackendException.class)
+                .hasMessageContaining("No space left on device")
+                .hasRootCauseInstanceOf(java.io.IOException.class);
+        assertThat(backend.get("ns", "k")).isEmpty();
+        store.save();
+        assertThat(backend.get("ns", "k")).isPresent();
+    }
+
+    @Test
+    @DisplayName("interval durability leaves the backend alone until the auto-save, which writes only changed keys")
+    void intervalAutosave() throws Exception {
+        Datastore store = open("?durability=interval&autosave=1h");
+        store.set("a", 1);
+        store.set("b", 2);
+        assertThat(backend.get("ns", "a")).isEmpty();
+        store.save();
+        assertThat(backend.commits).containsExactly(2);
+        store.set("b", 3);
+        store.save();
+        assertThat(backend.commits).containsExactly(2, 1);
+    }
+
+    @Test
+    @DisplayName("the interval auto-save runs by itself")
+    void intervalRunsByItself() throws Exception {
+        backend.committed = new CountDownLatch(1);
+        Datastore store = open("?durability=interval&autosave=20ms");
+        store.set("k", 1);
+        assertThat(backend.committed.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(backend.get("ns", "k")).isPresent();
+    }
+
+    @Test
+    @DisplayName("close runs a final save in interval mode")
+    void finalSaveOnClose() {
+        Datastore store = open("?durability=interval&autosave=1h");
+        store.set("k", "kept");
+        storages.remove(0).close();
+        assertThat(backend.get("ns", "k")).isPresent();
+        assertThat(open("").get("k", String.class)).contains("kept");
+    }
+
+    @Test
+    @DisplayName("none durability writes only on save()")
+    void noneWritesOnlyOnSave() {
+        Datastore store = open("?durability=none");
+        store.set("k", 1);
+        storages.remove(0).close();
+        assertThat(backend.get("ns", "k")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a record that fails its checksum is reported by namespace and key; nothing is opened")
+    void corruptRecord() {
+        backend.data
+                .computeIfAbsent("ns", n -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                .put("bad", new io.github.datastore4j.api.spi.Record("bad", 1, 0, 42L, "1".getBytes()));
+        Storage storage = Storage.open("shared-memory:" + name);
+        storages.add(storage);
+        assertThatThrownBy(() -> storage.datastore("ns"))
+                .isInstanceOf(io.github.datastore4j.api.CorruptDataException.class)
+                .hasMessageContaining("'bad'")
+                .hasMessageContaining("'ns'")
+                .hasMessageContaining("checksum");
+    }
+
+    @Test
+    @DisplayName("a record whose bytes are not JSON is reported as corrupt")
+    void unparsableRecord() {
+        backend.data
+                .computeIfAbsent("ns", n -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                .put("bad", io.github.datastore4j.api.spi.Record.of("bad", 1, 0, "{not json".getBytes()));
+        Storage storage = Storage.open("shared-memory:" + name);
+        storages.add(storage);
+        assertThatThrownBy(() -> storage.datastore("ns"))
+                .isInstanceOf(io.github.datastore4j.api.CorruptDataException.class)
+                .hasMessageContaining("'bad'");
+    }
+}
