@@ -13,7 +13,8 @@ import tools.jackson.databind.JsonNode;
  * The non-blocking face of a {@link Datastore}: the same operations, with the same guarantees, returning
  * {@link CompletableFuture}s. A waiting call parks no thread: its future is completed by the change that satisfies
  * it, or by a shared timer on timeout. Errors complete the future exceptionally with the same
- * {@link DatastoreException}s that {@code Datastore} throws; invalid arguments are thrown at once.
+ * {@link DatastoreException}s that {@code Datastore} throws; invalid arguments, invalid keys and a closed storage
+ * are thrown at once, before anything is queued.
  *
  * <p>Futures may complete on the calling thread, on the thread whose change satisfied a wait, or on the engine's
  * commit thread: do not block inside a dependent stage. Thread-safe.

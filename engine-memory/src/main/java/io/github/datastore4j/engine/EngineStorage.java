@@ -1,8 +1,10 @@
 package io.github.datastore4j.engine;
 
+import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.Storage;
@@ -160,10 +162,7 @@ final class EngineStorage implements Storage {
         }
         try {
             JsonNode tree = codec.parse(json);
-            return new StoredValue(
-                    io.github.datastore4j.api.Document.ofOwned(
-                            record.key(), tree, record.rev(), record.schemaVersion()),
-                    json);
+            return new StoredValue(Document.ofOwned(record.key(), tree, record.rev(), record.schemaVersion()), json);
         } catch (JacksonException | IllegalArgumentException e) {
             throw new CorruptDataException(
                     "record of key '" + record.key() + "' in namespace '" + namespace + "' of " + uri
@@ -214,8 +213,7 @@ final class EngineStorage implements Storage {
             if (cause instanceof DatastoreException) {
                 throw (DatastoreException) cause;
             }
-            throw new io.github.datastore4j.api.BackendException(
-                    "backend of " + uri + " failed to " + what + ": " + cause, cause);
+            throw new BackendException("backend of " + uri + " failed to " + what + ": " + cause, cause);
         }
     }
 

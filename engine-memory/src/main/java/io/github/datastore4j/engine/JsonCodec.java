@@ -4,8 +4,11 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.WrongTypeException;
 import java.util.Comparator;
+import java.util.Locale;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
 
@@ -23,10 +26,14 @@ final class JsonCodec {
     };
 
     private final JsonMapper mapper;
+    /** Reads stored values losslessly: a decimal such as 12345678901234567890.123456789 must not become a double. */
+    private final ObjectReader storedValueReader;
+
     private final int maxValueBytes;
 
     JsonCodec(JsonMapper mapper, int maxValueBytes) {
         this.mapper = mapper;
+        this.storedValueReader = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         this.maxValueBytes = maxValueBytes;
     }
 
@@ -84,7 +91,7 @@ final class JsonCodec {
 
     /** Parses stored bytes; the caller maps failures to a corruption error naming the record. */
     JsonNode parse(byte[] json) {
-        return mapper.readTree(json);
+        return storedValueReader.readTree(json);
     }
 
     <T> T convert(String namespace, String key, JsonNode tree, Class<T> type) {
@@ -117,6 +124,6 @@ final class JsonCodec {
         }
         String text = node.toString();
         String shown = text.length() > 60 ? text.substring(0, 60) + "…" : text;
-        return "a JSON " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " (" + shown + ")";
+        return "a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT) + " (" + shown + ")";
     }
 }

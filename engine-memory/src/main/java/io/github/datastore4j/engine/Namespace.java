@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
@@ -184,7 +185,7 @@ final class Namespace implements AsyncDatastore {
         return result;
     }
 
-    private void runInSlot(String key, java.util.function.Consumer<KeySlot> op) {
+    private void runInSlot(String key, Consumer<KeySlot> op) {
         storage.ensureOpen();
         for (; ; ) {
             KeySlot slot = slots.computeIfAbsent(key, k -> new KeySlot(k, this::retire));

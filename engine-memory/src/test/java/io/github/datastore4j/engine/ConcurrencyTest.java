@@ -4,17 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.testkit.ThreadRace;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,35 +59,12 @@ class ConcurrencyTest {
         return storage.datastore("race");
     }
 
-    /** Runs {@code body} on {@code threads} threads released together; rethrows the first failure. */
-    private void race(int threads, ThreadBody body) throws Exception {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            done.add(pool.submit(() -> {
-                start.await();
-                body.run(thread);
-                return null;
-            }));
-        }
-        start.countDown();
-        for (Future<?> future : done) {
-            future.get(100, TimeUnit.SECONDS);
-        }
-    }
-
-    @FunctionalInterface
-    private interface ThreadBody {
-        void run(int thread) throws Exception;
-    }
-
     @ParameterizedTest(name = "durability {0}")
     @ValueSource(strings = {"none", "sync"})
     @DisplayName("8 threads × 10,000 increments sum exactly, one rev per increment")
     void incrementsSumExactly(String durability) throws Exception {
         Datastore store = open(durability);
-        race(8, thread -> {
+        ThreadRace.run(8, thread -> {
             for (int i = 0; i < 10_000; i++) {
                 store.increment("completed", 1);
             }
@@ -97,8 +78,8 @@ class ConcurrencyTest {
     @DisplayName("every increment returns a distinct value: each saw all the ones before it")
     void incrementResultsAreDistinct(String durability) throws Exception {
         Datastore store = open(durability);
-        Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        race(8, thread -> {
+        Set<Long> seen = ConcurrentHashMap.newKeySet();
+        ThreadRace.run(8, thread -> {
             for (int i = 0; i < 2_000; i++) {
                 assertThat(seen.add(store.increment("c", 1))).isTrue();
             }
@@ -112,7 +93,7 @@ class ConcurrencyTest {
         Datastore store = open("none");
         AtomicInteger winners = new AtomicInteger();
         AtomicInteger winner = new AtomicInteger(-1);
-        race(100, thread -> {
+        ThreadRace.run(100, thread -> {
             if (store.setOnce("leader", thread)) {
                 winners.incrementAndGet();
                 winner.set(thread);
@@ -127,7 +108,7 @@ class ConcurrencyTest {
     @DisplayName("8 threads × 1,000 pushes lose no item, and each thread's items keep their order")
     void pushesLoseNothing(String durability) throws Exception {
         Datastore store = open(durability);
-        race(8, thread -> {
+        ThreadRace.run(8, thread -> {
             for (int i = 0; i < 1_000; i++) {
                 store.push("results", thread * 10_000 + i);
             }
@@ -136,7 +117,7 @@ class ConcurrencyTest {
         assertThat(results.size()).isEqualTo(8_000);
         Set<Integer> items = new HashSet<>();
         int[] lastPerThread = new int[8];
-        java.util.Arrays.fill(lastPerThread, -1);
+        Arrays.fill(lastPerThread, -1);
         for (JsonNode item : results) {
             int value = item.asInt();
             items.add(value);
@@ -154,7 +135,7 @@ class ConcurrencyTest {
         store.set("completed", 0);
         CompletableFuture<Document> coordinator =
                 CompletableFuture.supplyAsync(() -> store.awaitValue("completed", 5, Duration.ofSeconds(60)), pool);
-        race(5, thread -> store.increment("completed", 1));
+        ThreadRace.run(5, thread -> store.increment("completed", 1));
         assertThat(coordinator.get(60, TimeUnit.SECONDS).value().asInt()).isEqualTo(5);
     }
 
@@ -170,7 +151,7 @@ class ConcurrencyTest {
                     long rev = store.getDocument("seq").orElseThrow().rev();
                     while (observed.size() < changes) {
                         // register, then check the rev we last saw: a change in between is caught by the rev
-                        CompletableFuture<java.util.Optional<Document>> next =
+                        CompletableFuture<Optional<Document>> next =
                                 store.async().awaitChange("seq", Duration.ofSeconds(60));
                         Document now = store.getDocument("seq").orElseThrow();
                         if (now.rev() == rev) {
@@ -186,7 +167,7 @@ class ConcurrencyTest {
                     return observed;
                 },
                 pool);
-        race(1, thread -> {
+        ThreadRace.run(1, thread -> {
             for (int i = 1; i <= changes; i++) {
                 store.increment("seq", 1);
             }
@@ -200,7 +181,7 @@ class ConcurrencyTest {
         Datastore store = open("none");
         AtomicLong creations = new AtomicLong();
         AtomicLong deletions = new AtomicLong();
-        race(4, thread -> {
+        ThreadRace.run(4, thread -> {
             for (int i = 0; i < 20_000; i++) {
                 String key = "k" + (i % 4);
                 if (thread % 2 == 0) {
@@ -220,7 +201,7 @@ class ConcurrencyTest {
     @DisplayName("different keys are updated in parallel without interfering")
     void independentKeys() throws Exception {
         Datastore store = open("sync");
-        race(8, thread -> {
+        ThreadRace.run(8, thread -> {
             for (int i = 0; i < 2_000; i++) {
                 store.increment("counter-" + thread, 1);
                 store.push("log-" + (thread % 2), i);
@@ -252,10 +233,9 @@ class ConcurrencyTest {
                     }
                 },
                 pool);
-        io.github.datastore4j.api.KeyQuery query =
-                io.github.datastore4j.api.KeyQuery.builder().limit(37).build();
+        KeyQuery query = KeyQuery.builder().limit(37).build();
         List<String> stable = new ArrayList<>();
-        io.github.datastore4j.api.Page page = store.queryKeys(query);
+        Page page = store.queryKeys(query);
         while (true) {
             page.keys().stream().filter(k -> !k.endsWith("churn")).forEach(stable::add);
             if (page.nextCursor().isEmpty()) {

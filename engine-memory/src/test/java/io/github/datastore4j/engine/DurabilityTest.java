@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.spi.Record;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,6 +46,14 @@ class DurabilityTest {
         return storage.datastore("ns");
     }
 
+    /** Writes {@code key} and returns once its commit is inside the backend, held at the gate. */
+    private CompletableFuture<Document> holdCommitOf(Datastore store, String key) throws InterruptedException {
+        CountDownLatch held = backend.closeGate();
+        CompletableFuture<Document> write = store.async().set(key, 0);
+        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+        return write;
+    }
+
     @Test
     @DisplayName("a persistent backend defaults to sync: the write is in the backend when set returns")
     void syncIsDefaultAndImmediate() {
@@ -56,9 +69,7 @@ class DurabilityTest {
     @DisplayName("sync writers queued behind a slow commit share the next one: group commit")
     void groupCommit() throws Exception {
         Datastore store = open("");
-        CountDownLatch held = backend.closeGate();
-        CompletableFuture<Document> first = store.async().set("first", 0);
-        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue(); // the first commit is in the backend, held
+        CompletableFuture<Document> first = holdCommitOf(store, "first");
         List<CompletableFuture<Document>> queued = new ArrayList<>();
         for (int i = 0; i < 63; i++) {
             queued.add(store.async().set("writer-" + i, i)); // queued to the pipeline when the call returns
@@ -74,9 +85,7 @@ class DurabilityTest {
     @DisplayName("several changes to one key in one commit reach the backend as its last value")
     void commitMergesChangesOfOneKey() throws Exception {
         Datastore store = open("");
-        CountDownLatch held = backend.closeGate();
-        CompletableFuture<Document> first = store.async().set("other", 0);
-        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Document> first = holdCommitOf(store, "other");
         List<CompletableFuture<Long>> increments = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             increments.add(store.async().increment("counter", 1));
@@ -96,7 +105,7 @@ class DurabilityTest {
         assertThatThrownBy(() -> store.set("k", 1))
                 .isInstanceOf(BackendException.class)
                 .hasMessageContaining("No space left on device")
-                .hasRootCauseInstanceOf(java.io.IOException.class);
+                .hasRootCauseInstanceOf(IOException.class);
         assertThat(backend.get("ns", "k")).isEmpty();
         store.save();
         assertThat(backend.get("ns", "k")).isPresent();
@@ -149,12 +158,12 @@ class DurabilityTest {
     @DisplayName("a record that fails its checksum is reported by namespace and key; nothing is opened")
     void corruptRecord() {
         backend.data
-                .computeIfAbsent("ns", n -> new java.util.concurrent.ConcurrentSkipListMap<>())
-                .put("bad", new io.github.datastore4j.api.spi.Record("bad", 1, 0, 42L, "1".getBytes()));
+                .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
+                .put("bad", new Record("bad", 1, 0, 42L, "1".getBytes(StandardCharsets.UTF_8)));
         Storage storage = Storage.open("shared-memory:" + name);
         storages.add(storage);
         assertThatThrownBy(() -> storage.datastore("ns"))
-                .isInstanceOf(io.github.datastore4j.api.CorruptDataException.class)
+                .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("'bad'")
                 .hasMessageContaining("'ns'")
                 .hasMessageContaining("checksum");
@@ -164,12 +173,12 @@ class DurabilityTest {
     @DisplayName("a record whose bytes are not JSON is reported as corrupt")
     void unparsableRecord() {
         backend.data
-                .computeIfAbsent("ns", n -> new java.util.concurrent.ConcurrentSkipListMap<>())
-                .put("bad", io.github.datastore4j.api.spi.Record.of("bad", 1, 0, "{not json".getBytes()));
+                .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
+                .put("bad", Record.of("bad", 1, 0, "{not json".getBytes(StandardCharsets.UTF_8)));
         Storage storage = Storage.open("shared-memory:" + name);
         storages.add(storage);
         assertThatThrownBy(() -> storage.datastore("ns"))
-                .isInstanceOf(io.github.datastore4j.api.CorruptDataException.class)
+                .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("'bad'");
     }
 }

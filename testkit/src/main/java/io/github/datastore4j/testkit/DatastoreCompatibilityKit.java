@@ -8,6 +8,7 @@ import io.github.datastore4j.api.ConflictException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.InvalidKeyException;
 import io.github.datastore4j.api.KeyQuery;
@@ -16,17 +17,16 @@ import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.WaitTimeoutException;
 import io.github.datastore4j.api.WrongTypeException;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -434,7 +434,7 @@ public abstract class DatastoreCompatibilityKit {
             storage.close();
             assertThat(pending)
                     .failsWithin(Duration.ofSeconds(30))
-                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withThrowableOfType(ExecutionException.class)
                     .havingCause()
                     .isInstanceOfSatisfying(
                             DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CLOSED));
@@ -534,7 +534,7 @@ public abstract class DatastoreCompatibilityKit {
                 }
                 List<String> expected = new ArrayList<>(List.of("a", "b", "c", "d", "e", "user:1", "user:2", "user:3"));
                 if (descending) {
-                    java.util.Collections.reverse(expected);
+                    Collections.reverse(expected);
                 }
                 assertThat(seen).containsExactlyElementsOf(expected);
             }
@@ -647,7 +647,7 @@ public abstract class DatastoreCompatibilityKit {
         @Test
         @DisplayName("4 threads × 500 increments sum exactly")
         void increments() throws Exception {
-            runOnThreads(4, thread -> {
+            ThreadRace.run(4, thread -> {
                 for (int i = 0; i < 500; i++) {
                     store.increment("counter", 1);
                 }
@@ -659,7 +659,7 @@ public abstract class DatastoreCompatibilityKit {
         @Test
         @DisplayName("4 threads × 200 pushes lose no item")
         void pushes() throws Exception {
-            runOnThreads(4, thread -> {
+            ThreadRace.run(4, thread -> {
                 for (int i = 0; i < 200; i++) {
                     store.push("items", thread * 1000 + i);
                 }
@@ -671,41 +671,13 @@ public abstract class DatastoreCompatibilityKit {
         @DisplayName("16 threads racing setOnce give exactly one winner")
         void setOnceRace() throws Exception {
             AtomicInteger winners = new AtomicInteger();
-            runOnThreads(16, thread -> {
+            ThreadRace.run(16, thread -> {
                 if (store.setOnce("leader", thread)) {
                     winners.incrementAndGet();
                 }
             });
             assertThat(winners).hasValue(1);
         }
-
-        protected void runOnThreads(int threads, ThreadBody body) throws Exception {
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                CountDownLatch start = new CountDownLatch(1);
-                List<Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    int thread = t;
-                    done.add(pool.submit(() -> {
-                        start.await();
-                        body.run(thread);
-                        return null;
-                    }));
-                }
-                start.countDown();
-                for (Future<?> future : done) {
-                    future.get(60, TimeUnit.SECONDS);
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-    }
-
-    /** The body of one test thread. */
-    @FunctionalInterface
-    protected interface ThreadBody {
-        void run(int thread) throws Exception;
     }
 
     @Nested
@@ -719,9 +691,7 @@ public abstract class DatastoreCompatibilityKit {
             store.set("kept", 2);
             store.set("extra", 3);
             store.load();
-            assumeTrue(
-                    storage.durability() != io.github.datastore4j.api.Durability.SYNC,
-                    "with sync durability every change is already saved");
+            assumeTrue(storage.durability() != Durability.SYNC, "with sync durability every change is already saved");
             assertThat(store.get("kept", Integer.class)).contains(1);
             assertThat(store.get("extra")).isEmpty();
         }
@@ -732,9 +702,7 @@ public abstract class DatastoreCompatibilityKit {
             store.set("k", 1);
             store.save();
             store.set("k", 2);
-            assumeTrue(
-                    storage.durability() != io.github.datastore4j.api.Durability.SYNC,
-                    "with sync durability every change is already saved");
+            assumeTrue(storage.durability() != Durability.SYNC, "with sync durability every change is already saved");
             CompletableFuture<Document> back = store.async().awaitValue("k", 1, WAIT);
             store.load();
             assertThat(back).succeedsWithin(Duration.ofSeconds(30));
@@ -757,6 +725,27 @@ public abstract class DatastoreCompatibilityKit {
             assertThat(store.get("a").orElseThrow().get("x").asInt()).isEqualTo(2);
             assertThat(store.get("list").orElseThrow().size()).isEqualTo(1);
             assertThat(store.get("gone")).isEmpty();
+        }
+
+        @Test
+        @DisplayName("decimal and floating-point numbers survive reopen exactly")
+        void numbersSurviveReopen() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            store.set("money", Map.of("amount", new BigDecimal("12345678901234567890.123456789")));
+            store.set("price", new BigDecimal("1.10"));
+            store.set("tenth", 0.1);
+            store.set("huge", 1e300);
+            store.set("long", Long.MIN_VALUE);
+            storage.save();
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+            store = storage.datastore("kit");
+            assertThat(store.get("money").orElseThrow().get("amount").decimalValue())
+                    .isEqualTo(new BigDecimal("12345678901234567890.123456789"));
+            assertThat(store.get("price", BigDecimal.class)).contains(new BigDecimal("1.10"));
+            assertThat(store.get("tenth", Double.class)).contains(0.1);
+            assertThat(store.get("huge", Double.class)).contains(1e300);
+            assertThat(store.get("long", Long.class)).contains(Long.MIN_VALUE);
         }
     }
 

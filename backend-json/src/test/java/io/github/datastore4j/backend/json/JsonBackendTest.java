@@ -1,0 +1,193 @@
+package io.github.datastore4j.backend.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.datastore4j.api.CorruptDataException;
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.testkit.BackendCompatibilityKit;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonBackendTest {
+    @TempDir
+    Path temp;
+
+    private Path root() {
+        return temp.resolve("data");
+    }
+
+    private String uri() {
+        return "json:" + root();
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> walk = Files.walk(temp)) {
+            return walk.filter(Files::isRegularFile).collect(Collectors.toList());
+        }
+    }
+
+    private Path fileOf(String namespace, String key) {
+        return root().resolve(FileNames.ofNamespace(namespace)).resolve(FileNames.ofKey(key));
+    }
+
+    @Test
+    @DisplayName("a document is a readable file holding key, rev, schema version, checksum and value")
+    void readableFile() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("users").set("alice", Map.of("email", "alice@example.com"));
+        }
+        String text = Files.readString(fileOf("users", "alice"));
+        assertThat(text)
+                .contains("\"key\" : \"alice\"")
+                .contains("\"rev\" : 1")
+                .contains("\"schemaVersion\" : 0")
+                .contains("\"checksum\" : ")
+                .contains("\"value\" : {\"email\":\"alice@example.com\"}");
+    }
+
+    @Test
+    @DisplayName("no awkward key writes a file outside its namespace folder")
+    void noEscape() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            BackendCompatibilityKit.AWKWARD_KEYS.forEach(key -> store.set(key, key));
+        }
+        Path folder = root().resolve("ns");
+        for (Path file : files()) {
+            if (!file.getFileName().toString().equals(StoreLock.FILE_NAME)) {
+                assertThat(file.getParent()).as(file.toString()).isEqualTo(folder);
+            }
+        }
+        assertThat(files()).hasSize(BackendCompatibilityKit.AWKWARD_KEYS.size() + 1);
+    }
+
+    @Test
+    @DisplayName("numbers come back byte for byte, so their checksums hold across reopen")
+    void exactNumbers() {
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            store.set("money", Map.of("amount", new BigDecimal("1.10")));
+            store.set("big", 1e10);
+            store.set("precise", new BigDecimal("12345678901234567890.123456789"));
+        }
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            assertThat(store.get("money").orElseThrow().get("amount").decimalValue())
+                    .isEqualByComparingTo("1.10");
+            assertThat(store.get("big", Double.class)).contains(1e10);
+            assertThat(store.get("precise").orElseThrow().toString()).isEqualTo("12345678901234567890.123456789");
+        }
+    }
+
+    @Test
+    @DisplayName("a flipped byte in a value fails the open with CORRUPT naming namespace, key and file")
+    void flippedByte() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", "hello world");
+        }
+        Path file = fileOf("ns", "k");
+        Files.writeString(file, Files.readString(file).replace("hello world", "hellO world"));
+        try (Storage storage = Storage.open(uri())) {
+            assertThatThrownBy(() -> storage.datastore("ns"))
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("'k'")
+                    .hasMessageContaining("'ns'")
+                    .hasMessageContaining("checksum");
+        }
+        assertThat(Files.readString(file)).as("nothing is deleted").contains("hellO world");
+    }
+
+    @Test
+    @DisplayName("a truncated or non-JSON file fails the open with CORRUPT naming the file")
+    void truncatedAndInvalid() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", Map.of("a", 1));
+        }
+        Path file = fileOf("ns", "k");
+        byte[] bytes = Files.readAllBytes(file);
+        for (byte[] broken : List.of(
+                java.util.Arrays.copyOf(bytes, bytes.length / 2),
+                "not json at all".getBytes(StandardCharsets.UTF_8),
+                "{\"key\":\"k\"}".getBytes(StandardCharsets.UTF_8),
+                new byte[0])) {
+            Files.write(file, broken);
+            try (Storage storage = Storage.open(uri())) {
+                assertThatThrownBy(() -> storage.datastore("ns"))
+                        .isInstanceOf(CorruptDataException.class)
+                        .hasMessageContaining(file.toString())
+                        .hasMessageContaining("'k'");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("temp files left by a crash are swept on open")
+    void sweepsTempFiles() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", 1);
+        }
+        Path leftover = root().resolve("ns").resolve(".tmp-1234");
+        Files.writeString(leftover, "{\"half");
+        try (Storage storage = Storage.open(uri())) {
+            assertThat(storage.datastore("ns").get("k", Integer.class)).contains(1);
+        }
+        assertThat(leftover).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("a second storage on the same folder in this process gets LOCKED naming folder and pid")
+    void lockedInProcess() {
+        try (Storage first = Storage.open(uri())) {
+            assertThatThrownBy(() -> Storage.open(uri()))
+                    .isInstanceOf(LockedException.class)
+                    .hasMessageContaining(root().toString())
+                    .hasMessageContaining("pid " + ProcessHandle.current().pid());
+        }
+        try (Storage again = Storage.open(uri())) {
+            assertThat(again.uri()).isEqualTo(uri());
+        }
+    }
+
+    @Test
+    @DisplayName("a second process gets LOCKED naming the folder and this process's pid")
+    void lockedAcrossProcesses() throws Exception {
+        try (Storage held = Storage.open(uri())) {
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process probe = new ProcessBuilder(
+                            java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(), uri())
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(output)
+                    .contains("LOCKED")
+                    .contains(root().toString())
+                    .contains("pid " + ProcessHandle.current().pid());
+        }
+    }
+
+    @Test
+    @DisplayName("json: without a folder is refused")
+    void needsFolder() {
+        assertThatThrownBy(() -> Storage.open("json:"))
+                .isInstanceOfSatisfying(
+                        DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION));
+    }
+}
