@@ -10,6 +10,7 @@ import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.testkit.BackendCompatibilityKit;
+import io.github.datastore4j.testkit.OpenProbe;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -168,14 +168,7 @@ class JsonBackendTest {
     @DisplayName("a second process gets LOCKED naming the folder and this process's pid")
     void lockedAcrossProcesses() throws Exception {
         try (Storage held = Storage.open(uri())) {
-            String java =
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process probe = new ProcessBuilder(
-                            java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(), uri())
-                    .redirectErrorStream(true)
-                    .start();
-            String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String output = OpenProbe.tryOpenInChildJvm(uri());
             assertThat(output)
                     .contains("LOCKED")
                     .contains(root().toString())
