@@ -1,0 +1,80 @@
+package io.github.datastore4j.backend.h2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Durability;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.testkit.OpenProbe;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class H2BackendTest {
+    @TempDir
+    Path temp;
+
+    private String uri() {
+        return "h2:" + temp.resolve("db");
+    }
+
+    @Test
+    @DisplayName("a second storage on one database in this process gets LOCKED; after close it opens")
+    void lockedInProcess() {
+        try (Storage first = Storage.open(uri())) {
+            assertThatThrownBy(() -> Storage.open(uri()))
+                    .isInstanceOf(LockedException.class)
+                    .hasMessageContaining(temp.resolve("db").toString());
+        }
+        try (Storage again = Storage.open(uri())) {
+            assertThat(again.durability()).isEqualTo(Durability.SYNC);
+        }
+    }
+
+    @Test
+    @DisplayName("a second process gets LOCKED naming the database")
+    void lockedAcrossProcesses() throws Exception {
+        try (Storage held = Storage.open(uri())) {
+            held.datastore("ns").set("k", 1);
+            assertThat(OpenProbe.tryOpenInChildJvm(uri()))
+                    .contains("LOCKED ")
+                    .contains(temp.resolve("db").toString());
+        }
+    }
+
+    @Test
+    @DisplayName("h2:mem: is an in-memory database that is not persistent, so the default durability is none")
+    void inMemory() {
+        try (Storage storage = Storage.open("h2:mem:inmemory-test")) {
+            assertThat(storage.durability()).isEqualTo(Durability.NONE);
+            storage.datastore("ns").set("k", 1);
+            storage.save();
+        }
+        try (Storage storage = Storage.open("h2:mem:inmemory-test")) {
+            assertThat(storage.datastore("ns").get("k")).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("a full H2 JDBC URL is accepted as given")
+    void jdbcUrl() {
+        try (Storage storage = Storage.open("h2:jdbc:h2:" + temp.resolve("viajdbc"))) {
+            storage.datastore("ns").set("k", "v");
+        }
+        try (Storage storage = Storage.open("h2:jdbc:h2:" + temp.resolve("viajdbc"))) {
+            assertThat(storage.datastore("ns").get("k", String.class)).contains("v");
+        }
+    }
+
+    @Test
+    @DisplayName("h2: without a database is refused")
+    void needsLocation() {
+        assertThatThrownBy(() -> Storage.open("h2:"))
+                .isInstanceOfSatisfying(
+                        DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION));
+    }
+}
