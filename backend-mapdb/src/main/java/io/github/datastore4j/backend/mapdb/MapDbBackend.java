@@ -1,0 +1,216 @@
+package io.github.datastore4j.backend.mapdb;
+
+import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.spi.Backend;
+import io.github.datastore4j.api.spi.BackendCapabilities;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.DBException;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+
+/**
+ * Records in a MapDB file store with transactions enabled: one {@code BTreeMap<String, byte[]>} per namespace, named
+ * {@code ns/<namespace>}, each value {@code rev (8) | schemaVersion (4) | checksum (8) | value bytes}. A batch is
+ * applied and committed as one transaction, so it survives a crash whole or not at all (write-ahead log).
+ *
+ * <p><b>Concurrency contract.</b> MapDB's single global transaction would show readers a half-applied batch, so
+ * writes hold a write lock from the first change to the commit and reads hold a read lock. Futures complete on the
+ * calling thread. MapDB's file lock keeps other processes, and other storages in this one, out.
+ */
+final class MapDbBackend implements Backend {
+    private static final String PREFIX = "ns/";
+    private static final int HEADER = Long.BYTES + Integer.BYTES + Long.BYTES;
+
+    private final Path file;
+    private final DB db;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private MapDbBackend(Path file, DB db) {
+        this.file = file;
+        this.db = db;
+    }
+
+    static MapDbBackend open(Path file) {
+        try {
+            Path parent = file.getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            DB db = DBMaker.fileDB(file.toFile())
+                    .transactionEnable()
+                    .fileMmapEnableIfSupported()
+                    .make();
+            return new MapDbBackend(file, db);
+        } catch (DBException.FileLocked e) {
+            throw new LockedException(
+                    "MapDB file " + file + " is open in another process or storage (pid "
+                            + ProcessHandle.current().pid() + " tried); MapDB allows one at a time",
+                    e);
+        } catch (IOException | DBException e) {
+            throw new BackendException("cannot open MapDB file " + file + ": " + e, e);
+        }
+    }
+
+    @Override
+    public BackendCapabilities capabilities() {
+        return new BackendCapabilities(true, true, true, true, false);
+    }
+
+    private BTreeMap<String, byte[]> map(String namespace) {
+        return db.treeMap(PREFIX + namespace, Serializer.STRING, Serializer.BYTE_ARRAY)
+                .createOrOpen();
+    }
+
+    @Override
+    public CompletableFuture<Optional<Record>> read(String namespace, String key) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            if (!db.exists(PREFIX + namespace)) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            byte[] stored = map(namespace).get(key);
+            return CompletableFuture.completedFuture(Optional.ofNullable(stored).map(bytes -> decode(key, bytes)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(wrap("read key '" + key + "' of namespace '" + namespace + "'", e));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> write(List<Mutation> batch) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            for (Mutation mutation : batch) {
+                if (mutation instanceof Mutation.Put) {
+                    Record record = ((Mutation.Put) mutation).record();
+                    map(mutation.namespace()).put(record.key(), encode(record));
+                } else if (db.exists(PREFIX + mutation.namespace())) {
+                    map(mutation.namespace()).remove(mutation.key());
+                }
+            }
+            db.commit();
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            try {
+                if (!closed) {
+                    db.rollback();
+                }
+            } catch (RuntimeException rollback) {
+                e.addSuppressed(rollback);
+            }
+            return CompletableFuture.failedFuture(wrap("write " + batch.size() + " changes", e));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            if (db.exists(PREFIX + namespace)) {
+                for (Map.Entry<String, byte[]> entry : map(namespace).entrySet()) {
+                    sink.accept(decode(entry.getKey(), entry.getValue()));
+                }
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(wrap("scan namespace '" + namespace + "'", e));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Set<String>> namespaces() {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            Set<String> names = new TreeSet<>();
+            for (String name : db.getAllNames()) {
+                if (name.startsWith(PREFIX)
+                        && !map(name.substring(PREFIX.length())).isEmpty()) {
+                    names.add(name.substring(PREFIX.length()));
+                }
+            }
+            return CompletableFuture.completedFuture(names);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(wrap("list namespaces", e));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static byte[] encode(Record record) {
+        byte[] value = record.value();
+        return ByteBuffer.allocate(HEADER + value.length)
+                .putLong(record.rev())
+                .putInt(record.schemaVersion())
+                .putLong(record.checksum())
+                .put(value)
+                .array();
+    }
+
+    private Record decode(String key, byte[] stored) {
+        if (stored.length < HEADER) {
+            throw new IllegalStateException("MapDB file " + file + " holds " + stored.length + " bytes for key '" + key
+                    + "', shorter than a record header");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(stored);
+        return new Record(
+                key,
+                buffer.getLong(),
+                buffer.getInt(),
+                buffer.getLong(),
+                Arrays.copyOfRange(stored, HEADER, stored.length));
+    }
+
+    private RuntimeException wrap(String what, RuntimeException e) {
+        if (e instanceof IllegalStateException && closed) {
+            return e;
+        }
+        return new BackendException("MapDB file " + file + " failed to " + what + ": " + e, e);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("MapDB backend " + file + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                db.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
