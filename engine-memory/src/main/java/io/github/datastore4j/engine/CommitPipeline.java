@@ -4,6 +4,7 @@ import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.Mutation;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,10 @@ final class CommitPipeline implements AutoCloseable {
     private Thread thread;
     private boolean closed;
 
-    private record Pending(List<Mutation> mutations, CompletableFuture<Void> done) {}
+    /** A batch to commit: either saved mutations, or one sync {@link Change}. */
+    private record Pending(List<Mutation> mutations, Change change, CompletableFuture<Void> done) {}
 
-    private static final Pending STOP = new Pending(List.of(), new CompletableFuture<>());
+    private static final Pending STOP = new Pending(List.of(), null, new CompletableFuture<>());
 
     CommitPipeline(Backend backend, String storageUri) {
         this.backend = backend;
@@ -43,7 +45,19 @@ final class CommitPipeline implements AutoCloseable {
 
     /** Queues {@code mutations}; the future completes once the backend committed them, or fails with the cause. */
     CompletableFuture<Void> submit(List<Mutation> mutations) {
-        Pending pending = new Pending(mutations, new CompletableFuture<>());
+        return enqueue(new Pending(mutations, null, new CompletableFuture<>()));
+    }
+
+    /**
+     * Queues a sync change. It commits only if it follows what the backend holds for its key; if it does not (an
+     * earlier change of the key failed) or its commit fails, the future fails and the change is undone in memory.
+     */
+    CompletableFuture<Void> submit(Change change) {
+        change.slot().uncommitted.incrementAndGet();
+        return enqueue(new Pending(List.of(change.mutation()), change, new CompletableFuture<>()));
+    }
+
+    private CompletableFuture<Void> enqueue(Pending pending) {
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("commit pipeline of " + storageUri + " is closed");
@@ -92,8 +106,28 @@ final class CommitPipeline implements AutoCloseable {
     }
 
     private void commit(List<Pending> group) {
+        List<Pending> accepted = new ArrayList<>(group.size());
+        Map<KeySlot, StoredValue> committedBefore = new HashMap<>();
         Map<String, Mutation> merged = new LinkedHashMap<>();
         for (Pending pending : group) {
+            Change change = pending.change;
+            if (change != null) {
+                KeySlot slot = change.slot();
+                if (slot.committed != change.before()) {
+                    refuse(
+                            pending,
+                            new BackendException(
+                                    "change to key '" + slot.key + "' in namespace '"
+                                            + change.namespace()
+                                            + "' was undone: it followed a change of that key that failed to"
+                                            + " commit",
+                                    null));
+                    continue;
+                }
+                committedBefore.putIfAbsent(slot, slot.committed);
+                slot.committed = change.after();
+            }
+            accepted.add(pending);
             for (Mutation mutation : pending.mutations) {
                 merged.put(mutation.namespace() + '\u0000' + mutation.key(), mutation);
             }
@@ -102,7 +136,12 @@ final class CommitPipeline implements AutoCloseable {
             if (!merged.isEmpty()) {
                 backend.write(new ArrayList<>(merged.values())).join();
             }
-            group.forEach(pending -> pending.done.complete(null));
+            for (Pending pending : accepted) {
+                if (pending.change != null) {
+                    settled(pending.change);
+                }
+                pending.done.complete(null);
+            }
         } catch (RuntimeException | Error e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             BackendException failure = cause instanceof BackendException
@@ -110,13 +149,32 @@ final class CommitPipeline implements AutoCloseable {
                     : new BackendException(
                             "backend of " + storageUri + " failed to commit " + merged.size() + " changes: " + cause,
                             cause);
-            group.forEach(pending -> pending.done.completeExceptionally(failure));
+            committedBefore.forEach((slot, value) -> slot.committed = value);
+            for (Pending pending : accepted) {
+                refuse(pending, failure);
+            }
+        }
+    }
+
+    /** Fails a pending batch; a sync change is undone in memory first, so the caller's error and the state agree. */
+    private static void refuse(Pending pending, BackendException failure) {
+        if (pending.change != null) {
+            pending.change.undo().run();
+            settled(pending.change);
+        }
+        pending.done.completeExceptionally(failure);
+    }
+
+    private static void settled(Change change) {
+        KeySlot slot = change.slot();
+        if (slot.uncommitted.decrementAndGet() == 0 && slot.current == null) {
+            slot.trySubmit(() -> {}); // an empty op lets the slot of a deleted key retire
         }
     }
 
     private static void fail(Iterable<Pending> pendings, Throwable cause) {
         for (Pending pending : pendings) {
-            pending.done.completeExceptionally(new BackendException("commit abandoned: " + cause, cause));
+            refuse(pending, new BackendException("commit abandoned: " + cause, cause));
         }
     }
 

@@ -119,18 +119,22 @@ final class EngineStorage implements Storage {
     }
 
     /**
-     * Hands a key's change to persistence: with {@code SYNC}, the future of its commit; otherwise the key is marked
-     * dirty and null is returned.
+     * Hands a key's change to persistence: with {@code SYNC}, the future of its commit (on failure the change is
+     * undone in memory before the future fails); otherwise the key is marked dirty and null is returned.
      */
-    CompletableFuture<Void> persist(Namespace namespace, String key, StoredValue value) {
+    CompletableFuture<Void> persist(Namespace namespace, KeySlot slot, StoredValue before, StoredValue after) {
         if (durability != Durability.SYNC) {
-            namespace.markDirty(key);
+            namespace.markDirty(slot.key);
             return null;
         }
-        Mutation mutation = value == null
-                ? Mutation.delete(namespace.namespace(), key)
-                : Mutation.put(namespace.namespace(), value.toRecord());
-        return commit(List.of(mutation));
+        Change change = new Change(namespace.namespace(), slot, before, after, namespace.undoFor(slot, after));
+        try {
+            return pipeline.submit(change);
+        } catch (IllegalStateException e) {
+            slot.uncommitted.decrementAndGet();
+            change.undo().run();
+            return CompletableFuture.failedFuture(closedError());
+        }
     }
 
     CompletableFuture<Void> commit(List<Mutation> batch) {

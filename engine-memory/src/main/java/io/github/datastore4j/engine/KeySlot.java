@@ -12,6 +12,9 @@ import java.util.function.Consumer;
  * by whichever caller finds the queue idle (it drains ops other callers queued meanwhile). No thread is dedicated or
  * parked: an async caller returns as soon as its op is queued.
  *
+ * <p>A slot is kept while it has waiters or uncommitted changes, so that a failed commit can still undo its change
+ * here.
+ *
  * <p><b>Concurrency contract.</b> {@link #current} is volatile and may be read by any thread at any time; it is
  * written, and {@link #waiters} is touched, only by the thread draining the slot. A slot whose key is absent and has
  * no waiters retires itself at the end of a drain (so deleted keys do not leak); a submitter that meets a retired
@@ -28,6 +31,15 @@ final class KeySlot {
 
     /** The key's value, or null while the key does not exist. */
     volatile StoredValue current;
+
+    /**
+     * What the backend holds for the key as far as {@code sync} commits go: the value loaded, then the value of each
+     * change the commit thread accepted. Written by the commit thread (and by load).
+     */
+    volatile StoredValue committed;
+
+    /** {@code sync} changes handed to the commit pipeline and not yet committed or refused. */
+    final AtomicInteger uncommitted = new AtomicInteger();
 
     /** Waiters registered on this key; drain thread only. */
     private List<Waiter<?>> waiters;
@@ -71,7 +83,7 @@ final class KeySlot {
                     Thread.onSpinWait(); // a submitter counted its op and is about to add it
                 }
                 op.run();
-                if (current == null && !hasWaiters() && pending.compareAndSet(1, RETIRED)) {
+                if (current == null && uncommitted.get() == 0 && !hasWaiters() && pending.compareAndSet(1, RETIRED)) {
                     onRetire.accept(this);
                     return;
                 }

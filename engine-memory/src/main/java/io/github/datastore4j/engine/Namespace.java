@@ -70,6 +70,7 @@ final class Namespace implements AsyncDatastore {
         loaded.forEach((key, value) -> {
             KeySlot slot = new KeySlot(key, this::retire);
             slot.current = value;
+            slot.committed = value;
             slots.put(key, slot);
             keys.add(key);
         });
@@ -173,8 +174,7 @@ final class Namespace implements AsyncDatastore {
                         if (failure == null) {
                             result.complete(outcome.result);
                         } else {
-                            dirty.add(key); // let a later save() converge the backend on what memory holds
-                            result.completeExceptionally(failure);
+                            result.completeExceptionally(failure); // the change was undone in memory already
                         }
                     });
                 }
@@ -203,7 +203,21 @@ final class Namespace implements AsyncDatastore {
     /** Inside the slot: makes {@code after} current, wakes waiters, and hands the change to persistence. */
     private CompletableFuture<Void> apply(KeySlot slot, StoredValue before, StoredValue after) {
         setCurrent(slot, before, after);
-        return storage.persist(this, slot.key, after);
+        return storage.persist(this, slot, before, after);
+    }
+
+    /**
+     * Undoes a sync change whose commit failed or was refused: if the key still holds that change's value, it goes
+     * back to what the backend holds (waking waiters). If the key moved on, the later change was built on the failed
+     * one and is refused and undone in its turn.
+     */
+    Runnable undoFor(KeySlot slot, StoredValue after) {
+        return () -> slot.trySubmit(() -> {
+            StoredValue now = slot.current;
+            if (now == after) {
+                setCurrent(slot, now, slot.committed);
+            }
+        });
     }
 
     private void setCurrent(KeySlot slot, StoredValue before, StoredValue after) {
@@ -623,6 +637,7 @@ final class Namespace implements AsyncDatastore {
                     if (before != after) {
                         setCurrent(slot, before, after);
                     }
+                    slot.committed = after;
                     dirty.remove(key);
                     done.complete(null);
                 } catch (Throwable t) {

@@ -33,9 +33,7 @@ class DurabilityTest {
 
     @AfterEach
     void close() {
-        if (backend.gate != null) {
-            backend.openGate();
-        }
+        backend.releaseCommits();
         storages.forEach(Storage::close);
         SharedMemoryBackendProvider.STORES.remove(name);
     }
@@ -48,9 +46,9 @@ class DurabilityTest {
 
     /** Writes {@code key} and returns once its commit is inside the backend, held at the gate. */
     private CompletableFuture<Document> holdCommitOf(Datastore store, String key) throws InterruptedException {
-        CountDownLatch held = backend.closeGate();
+        backend.holdCommits();
         CompletableFuture<Document> write = store.async().set(key, 0);
-        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(backend.awaitHeldCommit()).isTrue();
         return write;
     }
 
@@ -75,7 +73,7 @@ class DurabilityTest {
             queued.add(store.async().set("writer-" + i, i)); // queued to the pipeline when the call returns
         }
         assertThat(queued).noneMatch(CompletableFuture::isDone);
-        backend.openGate();
+        backend.releaseCommits();
         first.get(30, TimeUnit.SECONDS);
         CompletableFuture.allOf(queued.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertThat(backend.commits).containsExactly(1, 63);
@@ -90,7 +88,7 @@ class DurabilityTest {
         for (int i = 0; i < 10; i++) {
             increments.add(store.async().increment("counter", 1));
         }
-        backend.openGate();
+        backend.releaseCommits();
         first.get(30, TimeUnit.SECONDS);
         CompletableFuture.allOf(increments.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertThat(backend.commits).containsExactly(1, 1);
@@ -98,17 +96,65 @@ class DurabilityTest {
     }
 
     @Test
-    @DisplayName("a failed sync commit fails the write with BACKEND and its cause; a later save converges")
-    void failedCommit() {
+    @DisplayName("a failed sync commit fails the write with BACKEND and its cause, and memory keeps the old value")
+    void failedCommitIsUndone() {
         Datastore store = open("");
+        store.set("k", "old");
         backend.failNextWrites.set(1);
-        assertThatThrownBy(() -> store.set("k", 1))
+        assertThatThrownBy(() -> store.set("k", "new"))
                 .isInstanceOf(BackendException.class)
                 .hasMessageContaining("No space left on device")
                 .hasRootCauseInstanceOf(IOException.class);
-        assertThat(backend.get("ns", "k")).isEmpty();
-        store.save();
-        assertThat(backend.get("ns", "k")).isPresent();
+        assertThat(store.get("k", String.class)).contains("old");
+        assertThat(store.getDocument("k").orElseThrow().rev()).isEqualTo(1);
+        assertThat(store.set("k", "newer").rev()).isEqualTo(2);
+        assertThat(backend.get("ns", "k").orElseThrow().rev()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a failed create is undone: the key does not exist in memory either")
+    void failedCreateIsUndone() {
+        Datastore store = open("");
+        backend.failNextWrites.set(1);
+        assertThatThrownBy(() -> store.increment("counter", 1)).isInstanceOf(BackendException.class);
+        assertThat(store.get("counter")).isEmpty();
+        assertThat(store.increment("counter", 1)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a change built on a write whose commit failed is refused, never committed, and undone")
+    void changeBuiltOnFailedWriteIsRefused() throws Exception {
+        Datastore store = open("");
+        CompletableFuture<Document> first = holdCommitOf(store, "other");
+        CompletableFuture<Long> a = store.async().increment("counter", 1); // queued behind the held commit
+        backend.letOneCommitThrough(); // "other" commits; the next commit, holding only a, reaches the gate
+        assertThat(backend.awaitHeldCommit()).isTrue();
+        first.get(30, TimeUnit.SECONDS);
+        CompletableFuture<Long> b = store.async().increment("counter", 1); // built on a's value, in a later batch
+        backend.failNextWrites.set(1);
+        backend.releaseCommits();
+        assertThatThrownBy(() -> a.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(BackendException.class);
+        assertThatThrownBy(() -> b.get(30, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(BackendException.class)
+                .hasMessageContaining("followed a change of that key that failed");
+        assertThat(backend.commits).as("b's batch never reached the backend").containsExactly(1);
+        assertThat(store.get("counter")).isEmpty();
+        assertThat(backend.get("ns", "counter")).isEmpty();
+        assertThat(store.increment("counter", 5)).isEqualTo(5);
+        assertThat(backend.get("ns", "counter").orElseThrow().rev()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("waiters see an undone change go back")
+    void waitersSeeUndo() throws Exception {
+        Datastore store = open("");
+        store.set("k", 1);
+        CompletableFuture<Document> backToOne = store.async()
+                .awaitChange("k", null)
+                .thenCompose(changed -> store.async().awaitValue("k", 1, null));
+        backend.failNextWrites.set(1);
+        assertThatThrownBy(() -> store.set("k", 2)).isInstanceOf(BackendException.class);
+        assertThat(backToOne.get(30, TimeUnit.SECONDS).value().asInt()).isEqualTo(1);
     }
 
     @Test

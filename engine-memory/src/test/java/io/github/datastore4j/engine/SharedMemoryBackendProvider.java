@@ -51,20 +51,31 @@ public final class SharedMemoryBackendProvider implements BackendProvider {
 
         final AtomicInteger failNextWrites = new AtomicInteger();
         volatile Semaphore gate;
-        volatile CountDownLatch gateReached;
+        /** One permit per commit that reached the gate. */
+        final Semaphore arrivals = new Semaphore(0);
+
         volatile CountDownLatch committed = new CountDownLatch(0);
 
-        /** Holds the next commit until {@link #openGate()}; returns a latch that opens when a commit is held. */
-        CountDownLatch closeGate() {
-            gateReached = new CountDownLatch(1);
+        /** Holds every commit at the gate until it is let through. */
+        void holdCommits() {
             gate = new Semaphore(0);
-            return gateReached;
         }
 
-        void openGate() {
+        /** Waits until a commit is held at the gate. */
+        boolean awaitHeldCommit() throws InterruptedException {
+            return arrivals.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        void letOneCommitThrough() {
+            gate.release();
+        }
+
+        void releaseCommits() {
             Semaphore held = gate;
             gate = null;
-            held.release(Integer.MAX_VALUE / 2);
+            if (held != null) {
+                held.release(Integer.MAX_VALUE / 2);
+            }
         }
 
         Optional<Record> get(String namespace, String key) {
@@ -98,7 +109,7 @@ public final class SharedMemoryBackendProvider implements BackendProvider {
             }
             Semaphore gate = store.gate;
             if (gate != null) {
-                store.gateReached.countDown();
+                store.arrivals.release();
                 gate.acquireUninterruptibly();
             }
             if (store.failNextWrites.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
