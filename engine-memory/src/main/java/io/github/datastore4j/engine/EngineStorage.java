@@ -54,6 +54,8 @@ final class EngineStorage implements Storage {
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private ScheduledThreadPoolExecutor timer;
+    /** Runs the final save of {@code INTERVAL} mode if the JVM exits without {@link #close()}. */
+    private final Thread shutdownHook;
 
     EngineStorage(String uri, Backend backend, StorageOptions options) {
         this.uri = uri;
@@ -66,6 +68,18 @@ final class EngineStorage implements Storage {
         if (durability == Durability.INTERVAL) {
             long millis = autosaveInterval.toMillis();
             timer().scheduleWithFixedDelay(this::autosave, millis, millis, TimeUnit.MILLISECONDS);
+            shutdownHook = new Thread(this::closeAtShutdown, "datastore4j-shutdown " + uri);
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } else {
+            shutdownHook = null;
+        }
+    }
+
+    private void closeAtShutdown() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            LOG.error("final save of {} at JVM shutdown failed", uri, e);
         }
     }
 
@@ -236,6 +250,13 @@ final class EngineStorage implements Storage {
             } catch (RuntimeException e) {
                 failure = e;
                 LOG.error("final save of {} failed; unsaved changes are lost", uri, e);
+            }
+        }
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to; this close already did its work
             }
         }
         pipeline.close(); // commits everything already submitted

@@ -145,6 +145,16 @@ public abstract class BackendCompatibilityKit {
         }
 
         @Test
+        @DisplayName("deleting from a namespace that never held a record is not an error")
+        void deleteFromUnknownNamespace() {
+            write(Mutation.delete("never-created", "k"));
+            backend.write(List.of(Mutation.delete("never-created", "a"), Mutation.delete("never-created", "b")))
+                    .join();
+            assertThat(read("never-created", "k")).isEmpty();
+            assertThat(backend.namespaces().join()).doesNotContain("never-created");
+        }
+
+        @Test
         @DisplayName("schema version and rev are kept exactly")
         void metadataKept() {
             Record record = Record.of("k", Long.MAX_VALUE - 1, 7, "true".getBytes(StandardCharsets.UTF_8));

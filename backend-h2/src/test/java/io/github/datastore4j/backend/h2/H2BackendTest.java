@@ -3,13 +3,17 @@ package io.github.datastore4j.backend.h2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.testkit.OpenProbe;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +71,30 @@ class H2BackendTest {
         }
         try (Storage storage = Storage.open("h2:jdbc:h2:" + temp.resolve("viajdbc"))) {
             assertThat(storage.datastore("ns").get("k", String.class)).contains("v");
+        }
+    }
+
+    @Test
+    @DisplayName("a value changed behind the engine's back fails the open with CORRUPT naming namespace and key")
+    void corruptValue() throws Exception {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", "hello world");
+        }
+        try (Connection connection =
+                new org.h2.Driver().connect("jdbc:h2:" + temp.resolve("db"), new java.util.Properties())) {
+            try (PreparedStatement update =
+                    connection.prepareStatement("UPDATE DATASTORE4J_RECORDS SET VAL = ? WHERE NS = 'ns' AND K = 'k'")) {
+                update.setBytes(1, "\"hellO world\"".getBytes(StandardCharsets.UTF_8));
+                assertThat(update.executeUpdate()).isEqualTo(1);
+            }
+        }
+        try (Storage storage = Storage.open(uri())) {
+            assertThatThrownBy(() -> storage.datastore("ns"))
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("'k'")
+                    .hasMessageContaining("'ns'")
+                    .hasMessageContaining("checksum");
+            assertThat(storage.datastore("other").size()).isZero();
         }
     }
 

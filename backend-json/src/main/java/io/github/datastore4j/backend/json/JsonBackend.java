@@ -132,10 +132,10 @@ final class JsonBackend implements Backend {
                         touched.add(root); // the new folder's entry must reach the disk too
                     }
                     writeAtomically(folder, file, toFile(((Mutation.Put) mutation).record()));
-                } else {
-                    Files.deleteIfExists(file);
+                    touched.add(folder);
+                } else if (Files.deleteIfExists(file)) {
+                    touched.add(folder);
                 }
-                touched.add(folder);
             }
             for (Path folder : touched) {
                 forceFolder(folder);
