@@ -1,6 +1,7 @@
 package io.github.datastore4j.api;
 
 import io.github.datastore4j.api.internal.StorageOpener;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -50,7 +51,9 @@ public interface Storage extends AutoCloseable {
      * the same instance while this storage is open.
      *
      * @throws InvalidKeyException if the name breaks {@link io.github.datastore4j.api.spi.Names}' rules
-     * @throws CorruptDataException if a stored record fails its checksum
+     * @throws CorruptDataException if a stored record fails its checksum or cannot be read, unless the storage was
+     *     opened with {@code onCorrupt=quarantine}, which moves such records aside and reports them in
+     *     {@link #quarantined()}
      */
     Datastore datastore(String namespace);
 
@@ -62,6 +65,12 @@ public interface Storage extends AutoCloseable {
 
     /** The durability mode in force. */
     Durability durability();
+
+    /**
+     * The damaged records moved aside so far by loads with {@code onCorrupt=quarantine}, oldest first; empty
+     * otherwise. Each is also logged as a warning.
+     */
+    List<QuarantinedRecord> quarantined();
 
     /** Saves every namespace's unsaved changes and waits for the backend to commit them. */
     void save();

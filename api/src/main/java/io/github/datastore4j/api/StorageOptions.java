@@ -36,6 +36,9 @@ public final class StorageOptions {
     /** Setting name of {@link #maxValueBytes()}. */
     public static final String MAX_VALUE_BYTES = "maxValueBytes";
 
+    /** Setting name of {@link #quarantineCorrupt()}: {@code onCorrupt=fail|quarantine}. */
+    public static final String ON_CORRUPT = "onCorrupt";
+
     /** The largest serialized value accepted by default: 16 MiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
 
@@ -142,6 +145,23 @@ public final class StorageOptions {
     }
 
     /**
+     * Whether a damaged record found on load is moved aside and reported ({@code onCorrupt=quarantine}) rather than
+     * failing the load with {@link CorruptDataException} ({@code onCorrupt=fail}, the default).
+     */
+    public boolean quarantineCorrupt() {
+        String value =
+                get(ON_CORRUPT).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("fail");
+        switch (value) {
+            case "fail":
+                return false;
+            case "quarantine":
+                return true;
+            default:
+                throw invalid("onCorrupt '" + settings.get(ON_CORRUPT) + "' is not one of fail, quarantine");
+        }
+    }
+
+    /**
      * Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or an ISO-8601 duration such as {@code PT5S}.
      *
      * @throws DatastoreException with {@link ErrorCode#INVALID_OPTION} for anything else
@@ -208,6 +228,11 @@ public final class StorageOptions {
                 throw new IllegalArgumentException("autosave interval must be positive, was " + interval);
             }
             return set(AUTOSAVE, interval.toMillis() + "ms");
+        }
+
+        /** Move damaged records aside on load and report them, instead of failing the load. */
+        public Builder quarantineCorrupt(boolean quarantine) {
+            return set(ON_CORRUPT, quarantine ? "quarantine" : "fail");
         }
 
         public Builder maxValueBytes(int maxValueBytes) {

@@ -38,6 +38,32 @@ final class CommitPipeline implements AutoCloseable {
 
     private static final Pending STOP = new Pending(List.of(), null, new CompletableFuture<>());
 
+    /**
+     * Runs {@code task} on the commit thread once everything submitted before it committed: for backend writes other
+     * than batches (quarantine), which the SPI also promises to call from one thread at a time.
+     */
+    <T> CompletableFuture<T> runExclusively(java.util.function.Supplier<CompletableFuture<T>> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        submit(List.of()).whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            try {
+                task.get().whenComplete((value, error) -> {
+                    if (error == null) {
+                        result.complete(value);
+                    } else {
+                        result.completeExceptionally(error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
     CommitPipeline(Backend backend, String storageUri) {
         this.backend = backend;
         this.storageUri = storageUri;

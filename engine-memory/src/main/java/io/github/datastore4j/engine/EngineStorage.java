@@ -7,9 +7,11 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.QuarantinedRecord;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Names;
 import io.github.datastore4j.api.spi.Record;
@@ -23,6 +25,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +55,8 @@ final class EngineStorage implements Storage {
     private final JsonCodec codec;
     private final CommitPipeline pipeline;
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    private final boolean quarantineCorrupt;
+    private final List<QuarantinedRecord> quarantined = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private ScheduledThreadPoolExecutor timer;
     /** Runs the final save of {@code INTERVAL} mode if the JVM exits without {@link #close()}. */
@@ -63,6 +68,7 @@ final class EngineStorage implements Storage {
         this.durability =
                 options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
         this.autosaveInterval = options.autosaveInterval();
+        this.quarantineCorrupt = options.quarantineCorrupt();
         this.codec = new JsonCodec(JsonMapper.shared(), options.maxValueBytes());
         this.pipeline = new CommitPipeline(backend, uri);
         if (durability == Durability.INTERVAL) {
@@ -159,15 +165,42 @@ final class EngineStorage implements Storage {
         }
     }
 
-    /** Every record of {@code namespace}, verified and parsed. */
+    /**
+     * Every usable record of {@code namespace}, verified and parsed. A damaged one fails the load with
+     * {@link CorruptDataException}, or with {@code onCorrupt=quarantine} is moved aside, reported and left out.
+     */
     Map<String, StoredValue> readAll(String namespace) {
         Map<String, StoredValue> values = new HashMap<>();
         List<Record> records = new ArrayList<>();
-        join(backend.scan(namespace, records::add), "read namespace '" + namespace + "'");
+        List<Damaged> damaged = new ArrayList<>();
+        join(backend.scan(namespace, records::add, damaged::add), "read namespace '" + namespace + "'");
         for (Record record : records) {
-            values.put(record.key(), verify(namespace, record));
+            try {
+                values.put(record.key(), verify(namespace, record));
+            } catch (CorruptDataException e) {
+                damaged.add(new Damaged(namespace, record.key(), null, e.getMessage()));
+            }
+        }
+        for (Damaged entry : damaged) {
+            if (!quarantineCorrupt) {
+                String what = entry.location() == null
+                        ? entry.problem()
+                        : entry.describe() + " of " + uri + ": " + entry.problem();
+                throw new CorruptDataException(
+                        what + " (open with ?onCorrupt=quarantine to move it aside and load the rest)");
+            }
+            String movedTo =
+                    join(pipeline.runExclusively(() -> backend.quarantine(entry)), "quarantine " + entry.describe());
+            QuarantinedRecord report = new QuarantinedRecord(namespace, entry.key(), entry.problem(), movedTo);
+            quarantined.add(report);
+            LOG.warn("quarantined {} of {}: {}; moved to {}", entry.describe(), uri, entry.problem(), movedTo);
         }
         return values;
+    }
+
+    @Override
+    public List<QuarantinedRecord> quarantined() {
+        return List.copyOf(quarantined);
     }
 
     private StoredValue verify(String namespace, Record record) {

@@ -2,6 +2,7 @@ package io.github.datastore4j.engine;
 
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.function.Consumer;
  */
 final class MemoryBackend implements Backend {
     private final Map<String, ConcurrentSkipListMap<String, Record>> namespaces = new ConcurrentHashMap<>();
+    private final Map<String, Record> quarantined = new ConcurrentHashMap<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
@@ -91,6 +93,25 @@ final class MemoryBackend implements Backend {
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Moves the record to a quarantine map in this backend; it is dropped with the backend. */
+    @Override
+    public CompletableFuture<String> quarantine(Damaged entry) {
+        if (closed) {
+            return closedFuture();
+        }
+        lock.writeLock().lock();
+        try {
+            Map<String, Record> records = namespaces.get(entry.namespace());
+            Record record = records == null ? null : records.remove(entry.key());
+            if (record != null) {
+                quarantined.put(entry.namespace() + '\u0000' + entry.key(), record);
+            }
+            return CompletableFuture.completedFuture("the memory backend's quarantine");
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 

@@ -9,8 +9,11 @@ import java.util.Set;
 
 /** The datastore4j engine, registered as the {@link EngineProvider} service. */
 public final class MemoryEngineProvider implements EngineProvider {
-    private static final Set<String> SETTINGS =
-            Set.of(StorageOptions.DURABILITY, StorageOptions.AUTOSAVE, StorageOptions.MAX_VALUE_BYTES);
+    private static final Set<String> SETTINGS = Set.of(
+            StorageOptions.DURABILITY,
+            StorageOptions.AUTOSAVE,
+            StorageOptions.MAX_VALUE_BYTES,
+            StorageOptions.ON_CORRUPT);
 
     @Override
     public Set<String> settingNames() {

@@ -216,6 +216,36 @@ class DurabilityTest {
     }
 
     @Test
+    @DisplayName("with onCorrupt=quarantine a damaged record is moved aside and reported, and the rest loads")
+    void quarantine() {
+        backend.data
+                .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
+                .put("bad", new Record("bad", 1, 0, 42L, "1".getBytes(StandardCharsets.UTF_8)));
+        backend.data.get("ns").put("good", Record.of("good", 3, 0, "2".getBytes(StandardCharsets.UTF_8)));
+        Storage storage = Storage.open("shared-memory:" + name + "?onCorrupt=quarantine");
+        storages.add(storage);
+        Datastore store = storage.datastore("ns");
+        assertThat(store.get("good", Integer.class)).contains(2);
+        assertThat(store.get("bad")).isEmpty();
+        assertThat(storage.quarantined()).singleElement().satisfies(report -> {
+            assertThat(report.namespace()).isEqualTo("ns");
+            assertThat(report.key()).isEqualTo("bad");
+            assertThat(report.problem()).contains("checksum");
+            assertThat(report.movedTo()).contains("quarantine");
+        });
+        assertThat(backend.quarantine).containsKey("ns/bad");
+        assertThat(backend.get("ns", "bad")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("an unknown onCorrupt value is refused naming the choices")
+    void badOnCorrupt() {
+        assertThatThrownBy(() -> Storage.open("shared-memory:" + name + "?onCorrupt=ignore"))
+                .hasMessageContaining("ignore")
+                .hasMessageContaining("fail, quarantine");
+    }
+
+    @Test
     @DisplayName("a record whose bytes are not JSON is reported as corrupt")
     void unparsableRecord() {
         backend.data

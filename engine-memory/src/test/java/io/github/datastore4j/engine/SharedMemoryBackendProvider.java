@@ -4,6 +4,7 @@ import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
 import io.github.datastore4j.api.spi.BackendProvider;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.util.ArrayList;
@@ -48,6 +49,8 @@ public final class SharedMemoryBackendProvider implements BackendProvider {
         final Map<String, ConcurrentSkipListMap<String, Record>> data = new ConcurrentHashMap<>();
         /** The size of every committed batch, in order. */
         final List<Integer> commits = new CopyOnWriteArrayList<>();
+
+        final Map<String, Record> quarantine = new ConcurrentHashMap<>();
 
         final AtomicInteger failNextWrites = new AtomicInteger();
         volatile Semaphore gate;
@@ -142,6 +145,18 @@ public final class SharedMemoryBackendProvider implements BackendProvider {
             Map<String, Record> records = store.data.get(namespace);
             new ArrayList<>(records == null ? List.<Record>of() : records.values()).forEach(sink);
             return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<String> quarantine(Damaged entry) {
+            synchronized (store) {
+                Map<String, Record> records = store.data.get(entry.namespace());
+                Record record = records == null ? null : records.remove(entry.key());
+                if (record != null) {
+                    store.quarantine.put(entry.namespace() + "/" + entry.key(), record);
+                }
+            }
+            return CompletableFuture.completedFuture("quarantine of the shared-memory test store");
         }
 
         @Override

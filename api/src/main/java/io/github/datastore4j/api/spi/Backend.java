@@ -41,6 +41,25 @@ public interface Backend extends AutoCloseable {
      */
     CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink);
 
+    /**
+     * Like {@link #scan(String, Consumer)}, but an entry that cannot be read as a record is passed to {@code damaged}
+     * and the scan goes on. The default delegates to {@code scan}, which fails on such an entry.
+     */
+    default CompletableFuture<Void> scan(
+            String namespace, Consumer<? super Record> sink, Consumer<? super Damaged> damaged) {
+        return scan(namespace, sink);
+    }
+
+    /**
+     * Moves a damaged entry aside, where no scan or read sees it, without deleting it; completes with where it went.
+     * Called from the same single thread as {@link #write}. The default cannot, and fails with
+     * {@link UnsupportedOperationException}, so a storage asked to quarantine fails its open instead.
+     */
+    default CompletableFuture<String> quarantine(Damaged entry) {
+        return CompletableFuture.failedFuture(
+                new UnsupportedOperationException(getClass().getName() + " cannot quarantine " + entry.describe()));
+    }
+
     /** The namespaces that hold at least one record. */
     CompletableFuture<Set<String>> namespaces();
 

@@ -83,6 +83,11 @@ final class FakeProviders {
         }
 
         @Override
+        public List<io.github.datastore4j.api.QuarantinedRecord> quarantined() {
+            return List.of();
+        }
+
+        @Override
         public void save() {}
 
         @Override

@@ -4,6 +4,7 @@ import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.sql.Connection;
@@ -38,6 +39,7 @@ import org.h2.api.ErrorCode;
  */
 final class H2Backend implements Backend {
     private static final String TABLE = "DATASTORE4J_RECORDS";
+    private static final String QUARANTINE_TABLE = "DATASTORE4J_QUARANTINE";
     private static final String MERGE = "MERGE INTO " + TABLE
             + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL) KEY (NS, K) VALUES (?, ?, ?, ?, ?, ?)";
     private static final String DELETE = "DELETE FROM " + TABLE + " WHERE NS = ? AND K = ?";
@@ -86,6 +88,10 @@ final class H2Backend implements Backend {
                 statement.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (NS VARCHAR(128) NOT NULL,"
                         + " K VARCHAR(1024) NOT NULL, REV BIGINT NOT NULL, SCHEMA_VERSION INT NOT NULL,"
                         + " CHECKSUM BIGINT NOT NULL, VAL VARBINARY NOT NULL, PRIMARY KEY (NS, K))");
+                statement.execute("CREATE TABLE IF NOT EXISTS " + QUARANTINE_TABLE + " (NS VARCHAR(128) NOT NULL,"
+                        + " K VARCHAR(1024) NOT NULL, REV BIGINT NOT NULL, SCHEMA_VERSION INT NOT NULL,"
+                        + " CHECKSUM BIGINT NOT NULL, VAL VARBINARY NOT NULL, PROBLEM VARCHAR NOT NULL,"
+                        + " AT TIMESTAMP NOT NULL)");
             }
             writer.setAutoCommit(false);
             reader = connect(url);
@@ -227,6 +233,38 @@ final class H2Backend implements Backend {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+    }
+
+    /** Moves the row to {@code DATASTORE4J_QUARANTINE}, in one transaction. */
+    @Override
+    public CompletableFuture<String> quarantine(Damaged entry) {
+        try (PreparedStatement copy = writer.prepareStatement("INSERT INTO " + QUARANTINE_TABLE
+                        + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, PROBLEM, AT) SELECT NS, K, REV, SCHEMA_VERSION,"
+                        + " CHECKSUM, VAL, ?, CURRENT_TIMESTAMP FROM " + TABLE + " WHERE NS = ? AND K = ?");
+                PreparedStatement remove = writer.prepareStatement(DELETE)) {
+            ensureOpen();
+            copy.setString(1, entry.problem());
+            copy.setString(2, entry.namespace());
+            copy.setString(3, entry.key());
+            copy.executeUpdate();
+            remove.setString(1, entry.namespace());
+            remove.setString(2, entry.key());
+            remove.executeUpdate();
+            writer.commit();
+            if (persistent) {
+                checkpoint.execute("CHECKPOINT SYNC");
+            }
+            return CompletableFuture.completedFuture(QUARANTINE_TABLE + " of " + url);
+        } catch (SQLException e) {
+            try {
+                writer.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            return failed("quarantine " + entry.describe(), e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 

@@ -96,6 +96,19 @@ class H2BackendTest {
                     .hasMessageContaining("checksum");
             assertThat(storage.datastore("other").size()).isZero();
         }
+        try (Storage storage = Storage.open(uri() + "?onCorrupt=quarantine")) {
+            assertThat(storage.datastore("ns").get("k")).isEmpty();
+            assertThat(storage.quarantined()).singleElement().satisfies(report -> assertThat(report.movedTo())
+                    .contains("DATASTORE4J_QUARANTINE"));
+        }
+        try (Connection connection =
+                        new org.h2.Driver().connect("jdbc:h2:" + temp.resolve("db"), new java.util.Properties());
+                java.sql.ResultSet rows =
+                        connection.createStatement().executeQuery("SELECT K, PROBLEM FROM DATASTORE4J_QUARANTINE")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).isEqualTo("k");
+            assertThat(rows.getString(2)).contains("checksum");
+        }
     }
 
     @Test

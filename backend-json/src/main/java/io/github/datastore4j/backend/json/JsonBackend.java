@@ -4,6 +4,7 @@ import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.io.IOException;
@@ -51,6 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class JsonBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(JsonBackend.class);
     private static final String TEMP_PREFIX = ".tmp-";
+    static final String QUARANTINE = ".quarantine";
     private static final JsonMapper COMPACT = JsonMapper.shared();
 
     private final Path root;
@@ -183,6 +185,14 @@ final class JsonBackend implements Backend {
 
     @Override
     public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
+        return scan(namespace, sink, damaged -> {
+            throw new CorruptDataException(damaged.problem());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> scan(
+            String namespace, Consumer<? super Record> sink, Consumer<? super Damaged> damaged) {
         try {
             ensureOpen();
             Path folder = folder(namespace);
@@ -191,15 +201,51 @@ final class JsonBackend implements Backend {
             }
             try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + FileNames.SUFFIX)) {
                 for (Path file : files) {
-                    if (!file.getFileName().toString().startsWith(".")) {
-                        readFile(namespace, file).ifPresent(sink);
+                    if (file.getFileName().toString().startsWith(".")) {
+                        continue;
                     }
+                    Optional<Record> record;
+                    try {
+                        record = readFile(namespace, file);
+                    } catch (CorruptDataException e) {
+                        String name = file.getFileName().toString();
+                        damaged.accept(new Damaged(
+                                namespace, FileNames.decode(name).orElse(null), file.toString(), e.getMessage()));
+                        continue;
+                    }
+                    record.ifPresent(sink);
                 }
             }
             return CompletableFuture.completedFuture(null);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new BackendException(
                     "json store " + root + " failed to scan namespace '" + namespace + "': " + e, e));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Moves the file to {@code <root>/.quarantine/<namespace>/<file>.<millis>}, which no scan reads. */
+    @Override
+    public CompletableFuture<String> quarantine(Damaged entry) {
+        try {
+            ensureOpen();
+            Path file = entry.location() != null
+                    ? Path.of(entry.location())
+                    : folder(entry.namespace()).resolve(FileNames.ofKey(entry.key()));
+            if (!file.normalize().startsWith(root)) {
+                throw new IllegalArgumentException("refusing to quarantine " + file + ", outside " + root);
+            }
+            Path aside = root.resolve(QUARANTINE).resolve(FileNames.ofNamespace(entry.namespace()));
+            Files.createDirectories(aside);
+            Path target = aside.resolve(file.getFileName() + "." + System.currentTimeMillis());
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            forceFolder(file.getParent());
+            forceFolder(aside);
+            return CompletableFuture.completedFuture(target.toString());
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new BackendException(
+                    "json store " + root + " failed to quarantine " + entry.describe() + ": " + e, e));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -8,6 +8,7 @@ import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.QuarantinedRecord;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.testkit.BackendCompatibilityKit;
 import io.github.datastore4j.testkit.ExitWithoutClose;
@@ -134,6 +135,42 @@ class JsonBackendTest {
                         .hasMessageContaining(file.toString())
                         .hasMessageContaining("'k'");
             }
+        }
+    }
+
+    @Test
+    @DisplayName("with onCorrupt=quarantine damaged files are moved aside and reported, and the rest loads")
+    void quarantine() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            store.set("flipped", "hello world");
+            store.set("garbled", Map.of("a", 1));
+            store.set("fine", 7);
+        }
+        Path flipped = fileOf("ns", "flipped");
+        Files.writeString(flipped, Files.readString(flipped).replace("hello", "hellO"));
+        Path garbled = fileOf("ns", "garbled");
+        Files.writeString(garbled, "{ not json");
+        try (Storage storage = Storage.open(uri())) {
+            assertThatThrownBy(() -> storage.datastore("ns"))
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("onCorrupt=quarantine");
+        }
+        try (Storage storage = Storage.open(uri() + "?onCorrupt=quarantine")) {
+            assertThat(storage.datastore("ns").get("fine", Integer.class)).contains(7);
+            assertThat(storage.quarantined())
+                    .extracting(QuarantinedRecord::key)
+                    .containsExactlyInAnyOrder("flipped", "garbled");
+        }
+        assertThat(flipped).doesNotExist();
+        assertThat(garbled).doesNotExist();
+        try (Stream<Path> aside =
+                Files.list(root().resolve(JsonBackend.QUARANTINE).resolve("ns"))) {
+            assertThat(aside).hasSize(2);
+        }
+        try (Storage storage = Storage.open(uri())) {
+            assertThat(storage.datastore("ns").size()).isEqualTo(1);
+            assertThat(storage.namespaces()).containsExactly("ns");
         }
     }
 

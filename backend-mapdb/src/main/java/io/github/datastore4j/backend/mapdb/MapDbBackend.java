@@ -4,6 +4,7 @@ import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.io.IOException;
@@ -161,6 +162,31 @@ final class MapDbBackend implements Backend {
             return CompletableFuture.failedFuture(wrap("list namespaces", e));
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /** Moves the entry to the map {@code quarantine/<namespace>}, in one transaction. */
+    @Override
+    public CompletableFuture<String> quarantine(Damaged entry) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            String aside = "quarantine/" + entry.namespace();
+            byte[] stored = map(entry.namespace()).remove(entry.key());
+            if (stored != null) {
+                db.treeMap(aside, Serializer.STRING, Serializer.BYTE_ARRAY)
+                        .createOrOpen()
+                        .put(entry.key(), stored);
+            }
+            db.commit();
+            return CompletableFuture.completedFuture("map '" + aside + "' of " + file);
+        } catch (RuntimeException e) {
+            if (!closed) {
+                db.rollback();
+            }
+            return CompletableFuture.failedFuture(wrap("quarantine " + entry.describe(), e));
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 

@@ -61,6 +61,18 @@ class MapDbBackendTest {
                     .hasMessageContaining("'ns'")
                     .hasMessageContaining("checksum");
         }
+        try (Storage storage = Storage.open(uri() + "?onCorrupt=quarantine")) {
+            assertThat(storage.datastore("ns").get("k")).isEmpty();
+            assertThat(storage.quarantined()).singleElement().satisfies(report -> assertThat(report.movedTo())
+                    .contains("quarantine/ns"));
+        }
+        try (DB db = DBMaker.fileDB(temp.resolve("app.mapdb").toFile())
+                .transactionEnable()
+                .make()) {
+            assertThat(db.treeMap("quarantine/ns", Serializer.STRING, Serializer.BYTE_ARRAY)
+                            .open())
+                    .containsKey("k");
+        }
     }
 
     @Test
