@@ -75,14 +75,7 @@ public abstract class CrashRecoveryKit {
     /** Starts a writer, reads its acks until {@code killAfter} of them, kills it, and returns the acks it printed. */
     private List<long[]> runAndKill(String uri, long first, int killAfter) throws IOException, InterruptedException {
         Path errors = directory.resolve("writer.err");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(
-                        java,
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        CrashWriter.class.getName(),
-                        uri,
-                        Long.toString(first))
+        Process child = ChildJvm.of(CrashWriter.class, uri, Long.toString(first))
                 .redirectError(errors.toFile())
                 .start();
         List<long[]> acks = new ArrayList<>();

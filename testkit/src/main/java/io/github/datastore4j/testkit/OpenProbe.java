@@ -3,9 +3,6 @@ package io.github.datastore4j.testkit;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Storage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A second process for lock tests: {@link #main} tries to open a storage and prints {@code OPENED} or the error's code
@@ -24,16 +21,6 @@ public final class OpenProbe {
 
     /** Runs {@link #main} in a child JVM on this JVM's class path and returns its output. */
     public static String tryOpenInChildJvm(String uri) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process probe = new ProcessBuilder(
-                        java, "-cp", System.getProperty("java.class.path"), OpenProbe.class.getName(), uri)
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!probe.waitFor(60, TimeUnit.SECONDS)) {
-            probe.destroyForcibly();
-            throw new IllegalStateException("probe did not finish: " + output);
-        }
-        return output;
+        return ChildJvm.run(OpenProbe.class, uri).output();
     }
 }

@@ -5,8 +5,7 @@ import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendProvider;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
+import io.github.datastore4j.api.spi.Locations;
 
 /**
  * {@code h2:<path>} — an embedded H2 database file ({@code <path>.mv.db}), forced to disk on every commit so that
@@ -33,12 +32,6 @@ public final class H2BackendProvider implements BackendProvider {
         if (location.startsWith("mem:")) {
             return H2Backend.open(JDBC_PREFIX + location, false);
         }
-        try {
-            return H2Backend.open(
-                    JDBC_PREFIX + Path.of(location).toAbsolutePath().normalize(), true);
-        } catch (InvalidPathException e) {
-            throw new DatastoreException(
-                    ErrorCode.INVALID_OPTION, "h2: location '" + location + "' is not a valid path: " + e.getMessage());
-        }
+        return H2Backend.open(JDBC_PREFIX + Locations.requirePath(scheme(), location, "./db/app"), true);
     }
 }

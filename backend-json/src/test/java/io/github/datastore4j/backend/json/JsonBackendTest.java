@@ -11,6 +11,7 @@ import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.QuarantinedRecord;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.testkit.BackendCompatibilityKit;
+import io.github.datastore4j.testkit.ChildJvm;
 import io.github.datastore4j.testkit.ExitWithoutClose;
 import io.github.datastore4j.testkit.OpenProbe;
 import java.io.IOException;
@@ -218,18 +219,8 @@ class JsonBackendTest {
     @DisplayName("interval durability saves at JVM exit even without close")
     void intervalSavesAtExit() throws Exception {
         String interval = uri() + "?durability=interval&autosave=1h";
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(
-                        java,
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ExitWithoutClose.class.getName(),
-                        interval,
-                        "100")
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor()).as(output).isZero();
+        ChildJvm.Result child = ChildJvm.run(ExitWithoutClose.class, interval, "100");
+        assertThat(child.exitCode()).as(child.output()).isZero();
         try (Storage storage = Storage.open(uri())) {
             Datastore store = storage.datastore("exit");
             assertThat(store.size()).isEqualTo(100);
