@@ -188,6 +188,16 @@ public interface Datastore {
     /** An immutable copy of every document, by key in key order; each document as it was at one instant. */
     SortedMap<String, Document> snapshot();
 
+    /**
+     * Registers {@code listener} for every later change of this namespace, then reports the current state of every
+     * existing key to it, each through that key's queue so it is ordered with concurrent changes of the key. Returns
+     * once every existing key was reported. This is how views are kept up to date: a listener that treats each call as
+     * "this key is now this" ends consistent with the store whatever runs concurrently.
+     *
+     * @return a handle whose {@code close()} stops the calls
+     */
+    AutoCloseable subscribe(ChangeListener listener);
+
     /** Writes every change not yet in the backend and returns once the backend committed them. */
     void save();
 

@@ -3,6 +3,7 @@ package io.github.datastore4j.engine;
 import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.AsyncDatastore;
+import io.github.datastore4j.api.ChangeListener;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
@@ -195,6 +196,14 @@ final class BlockingDatastore implements Datastore {
     @Override
     public SortedMap<String, Document> snapshot() {
         return async.snapshotNow();
+    }
+
+    @Override
+    public AutoCloseable subscribe(ChangeListener listener) {
+        if (KeySlot.insideOperation()) {
+            throw new IllegalStateException("subscribe was called from inside a key operation; call it outside");
+        }
+        return async.subscribe(listener);
     }
 
     @Override

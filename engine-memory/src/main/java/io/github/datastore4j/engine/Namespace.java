@@ -3,6 +3,7 @@ package io.github.datastore4j.engine;
 import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.AsyncDatastore;
+import io.github.datastore4j.api.ChangeListener;
 import io.github.datastore4j.api.ConflictException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
@@ -28,12 +29,15 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -47,6 +51,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * Range queries and snapshots walk the concurrent key index: each key is seen atomically, the whole set is not.
  */
 final class Namespace implements AsyncDatastore {
+    private static final Logger LOG = LoggerFactory.getLogger(Namespace.class);
     private final EngineStorage storage;
     private final String name;
     private final JsonCodec codec;
@@ -57,6 +62,8 @@ final class Namespace implements AsyncDatastore {
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
     /** Waiters not yet done, so that close can fail them. */
     private final Set<Waiter<?>> waiters = ConcurrentHashMap.newKeySet();
+    /** Change listeners; called inside the key's slot. */
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     /** Orders save batches, so that a later read of a key is never committed before an earlier one. */
     private final Object saveLock = new Object();
 
@@ -230,6 +237,45 @@ final class Namespace implements AsyncDatastore {
             size.decrementAndGet();
         }
         slot.notifyWaiters();
+        if (!listeners.isEmpty()) {
+            tell(slot.key, after);
+        }
+    }
+
+    private void tell(String key, StoredValue value) {
+        Document document = value == null ? null : value.document();
+        for (ChangeListener listener : listeners) {
+            try {
+                listener.changed(key, document);
+            } catch (RuntimeException e) {
+                LOG.warn("change listener {} failed on key '{}' of namespace '{}'", listener, key, name, e);
+            }
+        }
+    }
+
+    AutoCloseable subscribe(ChangeListener listener) {
+        requireNonNull(listener, "listener");
+        storage.ensureOpen();
+        listeners.add(listener);
+        List<CompletableFuture<Void>> reported = new ArrayList<>();
+        for (String key : keys) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            reported.add(done);
+            runInSlot(key, slot -> {
+                try {
+                    if (listeners.contains(listener)) {
+                        StoredValue value = slot.current;
+                        listener.changed(slot.key, value == null ? null : value.document());
+                    }
+                    done.complete(null);
+                } catch (Throwable t) {
+                    LOG.warn("change listener {} failed on key '{}' of namespace '{}'", listener, slot.key, name, t);
+                    done.complete(null);
+                }
+            });
+        }
+        CompletableFuture.allOf(reported.toArray(CompletableFuture[]::new)).join();
+        return () -> listeners.remove(listener);
     }
 
     void markDirty(String key) {

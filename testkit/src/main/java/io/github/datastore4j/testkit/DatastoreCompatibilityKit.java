@@ -454,6 +454,75 @@ public abstract class DatastoreCompatibilityKit {
     }
 
     @Nested
+    @DisplayName("change subscriptions")
+    class Subscriptions {
+        @Test
+        @DisplayName("subscribe reports every existing key, then every change in order, deletes as null")
+        void reportsStateThenChanges() throws Exception {
+            store.set("a", 1);
+            store.set("b", 2);
+            List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AutoCloseable subscription =
+                    store.subscribe((key, doc) -> calls.add(key + "=" + (doc == null ? "null" : doc.value())));
+            assertThat(calls).containsExactlyInAnyOrder("a=1", "b=2");
+            calls.clear();
+            store.set("a", 3);
+            store.delete("b");
+            store.increment("c", 5);
+            assertThat(calls).containsExactly("a=3", "b=null", "c=5");
+            subscription.close();
+            store.set("a", 4);
+            assertThat(calls).hasSize(3);
+        }
+
+        @Test
+        @DisplayName("a listener that throws does not affect the write")
+        void throwingListener() throws Exception {
+            try (AutoCloseable subscription = store.subscribe((key, doc) -> {
+                throw new IllegalStateException("listener bug");
+            })) {
+                assertThat(store.set("k", 1).rev()).isEqualTo(1);
+                assertThat(store.get("k", Integer.class)).contains(1);
+            }
+        }
+
+        @Test
+        @DisplayName("a mirror kept by a listener subscribed during concurrent writes ends equal to the store")
+        void mirrorConverges() throws Exception {
+            for (int i = 0; i < 200; i++) {
+                store.set("k" + i, i);
+            }
+            Map<String, Long> mirror = new java.util.concurrent.ConcurrentHashMap<>();
+            AutoCloseable[] subscription = new AutoCloseable[1];
+            ThreadRace.run(4, thread -> {
+                if (thread == 0) {
+                    subscription[0] = store.subscribe((key, doc) -> {
+                        if (doc == null) {
+                            mirror.remove(key);
+                        } else {
+                            mirror.put(key, doc.rev());
+                        }
+                    });
+                    return;
+                }
+                for (int i = 0; i < 300; i++) {
+                    String key = "k" + ((i * 7 + thread) % 250);
+                    if (i % 5 == 0) {
+                        store.delete(key);
+                    } else {
+                        store.increment(key + "-n", 1);
+                        store.set(key, i);
+                    }
+                }
+            });
+            Map<String, Long> expected = new java.util.HashMap<>();
+            store.snapshot().forEach((key, doc) -> expected.put(key, doc.rev()));
+            assertThat(mirror).isEqualTo(expected);
+            subscription[0].close();
+        }
+    }
+
+    @Nested
     @DisplayName("key-range queries")
     class Queries {
         @BeforeEach
