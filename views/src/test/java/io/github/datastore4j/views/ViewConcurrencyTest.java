@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.testkit.ThreadRace;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,6 +70,52 @@ class ViewConcurrencyTest {
             });
             assertThat(view.query(ViewQuery.all()).rows().get(0).value().asInt())
                     .isEqualTo(docs.size() * 3);
+        }
+    }
+
+    @Test
+    @DisplayName("paging with a cursor while others write neither skips nor repeats a row that exists throughout")
+    void cursorStableUnderWrites() throws Exception {
+        try (Storage storage = Storage.open("memory:")) {
+            Datastore docs = storage.datastore("docs");
+            for (int i = 0; i < 500; i++) {
+                docs.set(String.format("stable-%03d", i), Map.of("n", i % 40));
+            }
+            View byN = Views.over(docs)
+                    .define("byN", (doc, emit) -> emit.emit(doc.value().get("n")));
+            AtomicBoolean writing = new AtomicBoolean(true);
+            List<String> seen = new ArrayList<>();
+            ThreadRace.run(2, thread -> {
+                if (thread == 0) {
+                    for (int i = 0; i < 5_000; i++) {
+                        String key = "churn-" + (i % 300);
+                        if (i % 3 == 0) {
+                            docs.delete(key);
+                        } else {
+                            docs.set(key, Map.of("n", i % 40));
+                        }
+                    }
+                    writing.set(false);
+                    return;
+                }
+                for (boolean descending : new boolean[] {false, true}) {
+                    ViewQuery query =
+                            ViewQuery.builder().descending(descending).limit(7).build();
+                    ViewResult page = byN.query(query);
+                    while (true) {
+                        page.rows().stream()
+                                .map(row -> row.id().orElseThrow())
+                                .filter(id -> id.startsWith("stable"))
+                                .forEach(seen::add);
+                        if (page.nextCursor().isEmpty()) {
+                            break;
+                        }
+                        page = byN.query(query.withCursor(page.nextCursor().get()));
+                    }
+                }
+            });
+            assertThat(seen).hasSize(1_000);
+            assertThat(new HashSet<>(seen)).hasSize(500);
         }
     }
 }
