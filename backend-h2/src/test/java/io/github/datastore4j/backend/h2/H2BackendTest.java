@@ -7,9 +7,7 @@ import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
-import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
-import io.github.datastore4j.testkit.OpenProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,30 +22,6 @@ class H2BackendTest {
 
     private String uri() {
         return "h2:" + temp.resolve("db");
-    }
-
-    @Test
-    @DisplayName("a second storage on one database in this process gets LOCKED; after close it opens")
-    void lockedInProcess() {
-        try (Storage first = Storage.open(uri())) {
-            assertThatThrownBy(() -> Storage.open(uri()))
-                    .isInstanceOf(LockedException.class)
-                    .hasMessageContaining(temp.resolve("db").toString());
-        }
-        try (Storage again = Storage.open(uri())) {
-            assertThat(again.durability()).isEqualTo(Durability.SYNC);
-        }
-    }
-
-    @Test
-    @DisplayName("a second process gets LOCKED naming the database")
-    void lockedAcrossProcesses() throws Exception {
-        try (Storage held = Storage.open(uri())) {
-            held.datastore("ns").set("k", 1);
-            assertThat(OpenProbe.tryOpenInChildJvm(uri()))
-                    .contains("LOCKED ")
-                    .contains(temp.resolve("db").toString());
-        }
     }
 
     @Test

@@ -7,13 +7,11 @@ import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
-import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.QuarantinedRecord;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.testkit.BackendCompatibilityKit;
 import io.github.datastore4j.testkit.ChildJvm;
 import io.github.datastore4j.testkit.ExitWithoutClose;
-import io.github.datastore4j.testkit.OpenProbe;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -187,32 +185,6 @@ class JsonBackendTest {
             assertThat(storage.datastore("ns").get("k", Integer.class)).contains(1);
         }
         assertThat(leftover).doesNotExist();
-    }
-
-    @Test
-    @DisplayName("a second storage on the same folder in this process gets LOCKED naming folder and pid")
-    void lockedInProcess() {
-        try (Storage first = Storage.open(uri())) {
-            assertThatThrownBy(() -> Storage.open(uri()))
-                    .isInstanceOf(LockedException.class)
-                    .hasMessageContaining(root().toString())
-                    .hasMessageContaining("pid " + ProcessHandle.current().pid());
-        }
-        try (Storage again = Storage.open(uri())) {
-            assertThat(again.uri()).isEqualTo(uri());
-        }
-    }
-
-    @Test
-    @DisplayName("a second process gets LOCKED naming the folder and this process's pid")
-    void lockedAcrossProcesses() throws Exception {
-        try (Storage held = Storage.open(uri())) {
-            String output = OpenProbe.tryOpenInChildJvm(uri());
-            assertThat(output)
-                    .contains("LOCKED")
-                    .contains(root().toString())
-                    .contains("pid " + ProcessHandle.current().pid());
-        }
     }
 
     @Test

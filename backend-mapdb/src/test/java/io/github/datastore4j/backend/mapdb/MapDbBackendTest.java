@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.CorruptDataException;
-import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
-import io.github.datastore4j.testkit.OpenProbe;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -22,20 +20,6 @@ class MapDbBackendTest {
 
     private String uri() {
         return "mapdb:" + temp.resolve("app.mapdb");
-    }
-
-    @Test
-    @DisplayName("a second storage on one file in this process gets LOCKED; after close it opens")
-    void lockedInProcess() {
-        try (Storage first = Storage.open(uri())) {
-            first.datastore("ns").set("k", 1);
-            assertThatThrownBy(() -> Storage.open(uri()))
-                    .isInstanceOf(LockedException.class)
-                    .hasMessageContaining(temp.resolve("app.mapdb").toString());
-        }
-        try (Storage again = Storage.open(uri())) {
-            assertThat(again.datastore("ns").get("k", Integer.class)).contains(1);
-        }
     }
 
     @Test
@@ -72,17 +56,6 @@ class MapDbBackendTest {
             assertThat(db.treeMap("quarantine/ns", Serializer.STRING, Serializer.BYTE_ARRAY)
                             .open())
                     .containsKey("k");
-        }
-    }
-
-    @Test
-    @DisplayName("a second process gets LOCKED naming the file")
-    void lockedAcrossProcesses() throws Exception {
-        try (Storage held = Storage.open(uri())) {
-            held.datastore("ns").set("k", 1);
-            assertThat(OpenProbe.tryOpenInChildJvm(uri()))
-                    .contains("LOCKED ")
-                    .contains(temp.resolve("app.mapdb").toString());
         }
     }
 }
