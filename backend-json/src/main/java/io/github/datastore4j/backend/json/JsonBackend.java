@@ -19,9 +19,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -57,14 +60,20 @@ final class JsonBackend implements Backend {
 
     private final Path root;
     private final StoreLock lock;
+    private final ParallelWriter writers;
     private volatile boolean closed;
 
-    private JsonBackend(Path root, StoreLock lock) {
+    private JsonBackend(Path root, StoreLock lock, int writeThreads) {
         this.root = root;
         this.lock = lock;
+        this.writers = new ParallelWriter(writeThreads, "datastore4j-json-write " + root);
     }
 
     static JsonBackend open(Path root) {
+        return open(root, ParallelWriter.DEFAULT_THREADS);
+    }
+
+    static JsonBackend open(Path root, int writeThreads) {
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
@@ -73,7 +82,7 @@ final class JsonBackend implements Backend {
         StoreLock lock = StoreLock.acquire(root);
         try {
             sweepTempFiles(root);
-            return new JsonBackend(root, lock);
+            return new JsonBackend(root, lock, writeThreads);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -124,21 +133,23 @@ final class JsonBackend implements Backend {
     public CompletableFuture<Void> write(List<Mutation> batch) {
         try {
             ensureOpen();
+            // Last write of a file wins, so the files left are distinct and can be written in any order, in parallel.
+            Map<Path, Mutation> files = new LinkedHashMap<>();
             Set<Path> touched = new LinkedHashSet<>();
             for (Mutation mutation : batch) {
                 Path folder = folder(mutation.namespace());
                 Path file = folder.resolve(FileNames.ofKey(mutation.key()));
-                if (mutation instanceof Mutation.Put) {
-                    if (!Files.isDirectory(folder)) {
-                        Files.createDirectories(folder);
-                        touched.add(root); // the new folder's entry must reach the disk too
-                    }
-                    writeAtomically(folder, file, toFile(((Mutation.Put) mutation).record()));
-                    touched.add(folder);
-                } else if (Files.deleteIfExists(file)) {
-                    touched.add(folder);
+                files.remove(file);
+                files.put(file, mutation);
+                if (mutation instanceof Mutation.Put && !Files.isDirectory(folder)) {
+                    Files.createDirectories(folder);
+                    touched.add(root); // the new folder's entry must reach the disk too
                 }
             }
+            List<Map.Entry<Path, Mutation>> work = new ArrayList<>(files.entrySet());
+            touched.addAll(writers.run(
+                    work.size(),
+                    i -> writeFile(work.get(i).getKey(), work.get(i).getValue())));
             for (Path folder : touched) {
                 forceFolder(folder);
             }
@@ -149,6 +160,16 @@ final class JsonBackend implements Backend {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** Writes or deletes one file; returns the folder whose entries changed, or {@code null} if none did. */
+    private Path writeFile(Path file, Mutation mutation) throws IOException {
+        Path folder = file.getParent();
+        if (mutation instanceof Mutation.Put) {
+            writeAtomically(folder, file, toFile(((Mutation.Put) mutation).record()));
+            return folder;
+        }
+        return Files.deleteIfExists(file) ? folder : null;
     }
 
     private static void writeAtomically(Path folder, Path target, byte[] bytes) throws IOException {
@@ -390,6 +411,7 @@ final class JsonBackend implements Backend {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            writers.close();
             lock.close();
         }
     }

@@ -24,6 +24,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JsonBackendTest {
     @TempDir
@@ -206,5 +208,30 @@ class JsonBackendTest {
         assertThatThrownBy(() -> Storage.open("json:"))
                 .isInstanceOfSatisfying(
                         DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "65", "eight", ""})
+    @DisplayName("writeThreads outside 1–64 is refused, naming the setting")
+    void writeThreadsChecked(String threads) {
+        assertThatThrownBy(() -> Storage.open(uri() + "?writeThreads=" + threads))
+                .isInstanceOfSatisfying(
+                        DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION))
+                .hasMessageContaining("writeThreads");
+    }
+
+    @Test
+    @DisplayName("writeThreads=1 writes a batch one file after another, and it reads back")
+    void oneWriteThread() {
+        try (Storage storage = Storage.open(uri() + "?writeThreads=1")) {
+            Datastore store = storage.datastore("ns");
+            for (int i = 0; i < 50; i++) {
+                store.async().set("k" + i, i);
+            }
+            store.save();
+        }
+        try (Storage storage = Storage.open(uri())) {
+            assertThat(storage.datastore("ns").size()).isEqualTo(50);
+        }
     }
 }
