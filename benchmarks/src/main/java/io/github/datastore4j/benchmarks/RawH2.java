@@ -53,8 +53,28 @@ final class RawH2 implements Subject {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in a transaction of this thread's connection; commits durably when {@code writes}. */
+    /** H2's "unique index or primary key violation": two transactions inserted the same new key. */
+    private static final String DUPLICATE_KEY = "23505";
+
+    /**
+     * Runs {@code work} in a transaction of this thread's connection; commits durably when {@code writes}. {@code
+     * FOR UPDATE} locks nothing when the row does not exist yet, so two first writes of a key both insert: the loser
+     * fails on the primary key and runs again, now seeing the winner's row.
+     */
     private <T> T inTransaction(boolean writes, Work<T> work) {
+        for (; ; ) {
+            try {
+                return attempt(writes, work);
+            } catch (IllegalStateException e) {
+                if (!(e.getCause() instanceof SQLException)
+                        || !DUPLICATE_KEY.equals(((SQLException) e.getCause()).getSQLState())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private <T> T attempt(boolean writes, Work<T> work) {
         Connection c = connection.get();
         try {
             T result = work.run(c);
@@ -96,6 +116,19 @@ final class RawH2 implements Subject {
         }
     }
 
+    /** A new key is inserted, so that a concurrent first write of it fails instead of being overwritten. */
+    private static void write(Connection c, String key, JsonNode value, boolean isNew) throws SQLException {
+        if (!isNew) {
+            merge(c, Map.of(key, value));
+            return;
+        }
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO KV (K, VAL) VALUES (?, ?)")) {
+            insert.setString(1, key);
+            insert.setBytes(2, Documents.MAPPER.writeValueAsBytes(value));
+            insert.executeUpdate();
+        }
+    }
+
     @Override
     public JsonNode get(String key) {
         return inTransaction(false, c -> select(c, key, false));
@@ -123,7 +156,7 @@ final class RawH2 implements Subject {
         return inTransaction(true, c -> {
             JsonNode before = select(c, key, true);
             long after = (before == null ? 0 : before.asLong()) + delta;
-            merge(c, Map.of(key, LongNode.valueOf(after)));
+            write(c, key, LongNode.valueOf(after), before == null);
             return after;
         });
     }
@@ -134,7 +167,7 @@ final class RawH2 implements Subject {
             JsonNode before = select(c, key, true);
             ArrayNode array = before == null ? Documents.MAPPER.createArrayNode() : (ArrayNode) before;
             array.add(item);
-            merge(c, Map.of(key, array));
+            write(c, key, array, before == null);
             return array.size();
         });
     }

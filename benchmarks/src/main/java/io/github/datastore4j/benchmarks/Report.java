@@ -35,7 +35,14 @@ public final class Report {
             Map.of(Backend.memory, "#4e79a7", Backend.json, "#f28e2b", Backend.h2, "#59a14f", Backend.mapdb, "#e15759");
 
     /** One JMH result: benchmark class and method, parameters, score and its 99.9% error. */
-    record Result(String type, String method, Map<String, String> params, double score, double error, String unit) {
+    record Result(
+            String type,
+            String method,
+            Map<String, String> params,
+            double score,
+            double error,
+            String unit,
+            String jvmArgs) {
         boolean matches(String type, String method, Map<String, String> params) {
             return this.type.equals(type)
                     && this.method.equals(method)
@@ -100,18 +107,43 @@ public final class Report {
                         .forEach(p -> params.put(p.getKey(), p.getValue().asString()));
             }
             JsonNode metric = entry.get("primaryMetric");
-            double error = metric.get("scoreError").isNumber()
-                    ? metric.get("scoreError").asDouble()
-                    : Double.NaN;
+            double error = halfSpread(metric.path("rawData"));
             results.add(new Result(
                     benchmark.substring(type + 1, method),
                     benchmark.substring(method + 1),
                     params,
                     metric.get("score").asDouble(),
                     error,
-                    metric.get("scoreUnit").asString()));
+                    metric.get("scoreUnit").asString(),
+                    entry.path("jvmArgs").isArray()
+                            ? String.join(
+                                    " ",
+                                    entry.path("jvmArgs")
+                                            .valueStream()
+                                            .map(JsonNode::asString)
+                                            .toList())
+                            : ""));
         }
         return results;
+    }
+
+    /**
+     * Half the distance between the slowest and the fastest measured iteration (all forks): with the short profile's
+     * three iterations JMH's 99.9% interval is ±31.6 standard errors wide, which says little; the spread says what
+     * was seen. {@code NaN} when there is a single iteration.
+     */
+    static double halfSpread(JsonNode rawData) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        int count = 0;
+        for (JsonNode fork : rawData) {
+            for (JsonNode iteration : fork) {
+                min = Math.min(min, iteration.asDouble());
+                max = Math.max(max, iteration.asDouble());
+                count++;
+            }
+        }
+        return count < 2 ? Double.NaN : (max - min) / 2;
     }
 
     Optional<Result> find(String type, String method, Map<String, String> params) {
@@ -140,13 +172,15 @@ public final class Report {
         JsonNode jmh = machine.path("jmh");
         return String.format(
                 Locale.ROOT,
-                "Run %s on %s, %s cores, %s RAM; %s. JMH 1.37, profile `%s`: %s fork(s), warmup %s, measurement %s;"
-                        + " scores with their 99.9%% error as a percentage.",
+                "Run %s on %s, %s cores, %s RAM; %s, forks run with `%s`. JMH 1.37, profile `%s`: %s fork(s), warmup"
+                        + " %s, measurement %s; ± is half the spread between the slowest and fastest iteration, as a"
+                        + " percentage of the score.",
                 machine.path("date").asString().substring(0, 10),
                 machine.path("cpu").asString(),
                 machine.path("cores").asString(),
                 machine.path("memory").asString(),
                 machine.path("jvm").asString(),
+                results.isEmpty() ? "" : results.get(0).jvmArgs().replaceAll(" -Ddatastore4j\\.bench\\.data=\\S+", ""),
                 jmh.path("profile").asString(),
                 jmh.path("forks").asString(),
                 jmh.path("warmup").asString(),

@@ -1,7 +1,6 @@
 package io.github.datastore4j.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,24 +23,27 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class Suite {
 
-    /** JMH settings. Short: a comparison in under 10 minutes on 2 cores; full: tighter errors, about an hour. */
+    /**
+     * JMH settings. Short: a comparison in under 10 minutes on 2 cores, with the fewest iterations (3) for which JMH
+     * reports an error; full: tighter errors and the 1,000,000-document start-up, about an hour.
+     */
     enum Profile {
-        SHORT(1, 1, 1, 2, 1, "100000"),
-        FULL(2, 3, 2, 5, 2, "100000", "1000000");
+        SHORT(1, 1, 1000, 3, 600, "100000"),
+        FULL(2, 3, 2000, 5, 2000, "100000", "1000000");
 
         final int forks;
         final int warmups;
-        final int warmupSeconds;
+        final int warmupMillis;
         final int iterations;
-        final int iterationSeconds;
+        final int iterationMillis;
         final String[] startupSizes;
 
-        Profile(int forks, int warmups, int warmupSeconds, int iterations, int iterationSeconds, String... sizes) {
+        Profile(int forks, int warmups, int warmupMillis, int iterations, int iterationMillis, String... sizes) {
             this.forks = forks;
             this.warmups = warmups;
-            this.warmupSeconds = warmupSeconds;
+            this.warmupMillis = warmupMillis;
             this.iterations = iterations;
-            this.iterationSeconds = iterationSeconds;
+            this.iterationMillis = iterationMillis;
             this.startupSizes = sizes;
         }
 
@@ -49,8 +51,8 @@ public final class Suite {
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("profile", name().toLowerCase());
             settings.put("forks", forks);
-            settings.put("warmup", warmups + " × " + warmupSeconds + " s");
-            settings.put("measurement", iterations + " × " + iterationSeconds + " s");
+            settings.put("warmup", warmups + " × " + warmupMillis / 1000.0 + " s");
+            settings.put("measurement", iterations + " × " + iterationMillis / 1000.0 + " s");
             settings.put("startupDocuments", String.join(", ", startupSizes));
             return settings;
         }
@@ -73,9 +75,9 @@ public final class Suite {
                 .include(include)
                 .forks(profile.forks)
                 .warmupIterations(profile.warmups)
-                .warmupTime(TimeValue.seconds(profile.warmupSeconds))
+                .warmupTime(TimeValue.milliseconds(profile.warmupMillis))
                 .measurementIterations(profile.iterations)
-                .measurementTime(TimeValue.seconds(profile.iterationSeconds))
+                .measurementTime(TimeValue.milliseconds(profile.iterationMillis))
                 .param("documents", profile.startupSizes)
                 .jvmArgsAppend("-Xmx4g", "-Ddatastore4j.bench.data=" + Fixtures.dataRoot())
                 .shouldFailOnError(true)
@@ -103,14 +105,25 @@ public final class Suite {
         machine.put("date", Instant.now().toString());
         machine.put("cpu", firstValue(Path.of("/proc/cpuinfo"), "model name").orElse(System.getProperty("os.arch")));
         machine.put("cores", Runtime.getRuntime().availableProcessors());
-        machine.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal").orElse("unknown"));
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         machine.put(
-                "jvm",
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " "
-                        + ManagementFactory.getRuntimeMXBean().getInputArguments());
+                "memory",
+                firstValue(Path.of("/proc/meminfo"), "MemTotal")
+                        .map(Suite::gibibytes)
+                        .orElse("unknown"));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         machine.put("jmh", profile.describe());
         return machine;
+    }
+
+    /** {@code "24684096 kB"} → {@code "23.5 GiB"}. */
+    static String gibibytes(String meminfo) {
+        String[] parts = meminfo.trim().split("\\s+");
+        try {
+            return String.format(java.util.Locale.ROOT, "%.1f GiB", Long.parseLong(parts[0]) / (1024.0 * 1024.0));
+        } catch (NumberFormatException e) {
+            return meminfo;
+        }
     }
 
     private static Optional<String> firstValue(Path file, String field) throws IOException {

@@ -31,7 +31,7 @@ class ReportTest {
         params.forEach(given::put);
         ObjectNode metric = entry.putObject("primaryMetric");
         metric.put("score", score);
-        metric.put("scoreError", score / 10);
+        metric.putArray("rawData").addArray().add(score * 0.9).add(score).add(score * 1.1); // spread ±10%
         metric.put("scoreUnit", unit);
     }
 
