@@ -111,13 +111,15 @@ public interface Datastore {
 
     /**
      * Atomically replaces the value of {@code key} with {@code function(current)} and returns the new document. The
-     * function gets a private copy of the value ({@code MissingNode} if the key does not exist) that it may change
-     * and return. If it throws, nothing changes and the exception reaches the caller.
+     * function gets a private copy of the value that it may change and return; if the key does not exist, a copy of
+     * the namespace's {@link Schema#template() template}, or {@code MissingNode} without one. If it throws, nothing
+     * changes and the exception reaches the caller.
      */
     Document update(String key, UnaryOperator<JsonNode> function);
 
     /**
-     * Like {@link #update(String, UnaryOperator)}, with the value mapped to {@code type} ({@code null} if absent).
+     * Like {@link #update(String, UnaryOperator)}, with the value mapped to {@code type} (the template, or {@code null}
+     * if absent and there is none).
      */
     <T> Document update(String key, Class<T> type, UnaryOperator<T> function);
 

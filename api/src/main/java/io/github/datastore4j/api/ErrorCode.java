@@ -28,5 +28,7 @@ public enum ErrorCode {
     /** The storage was closed. */
     CLOSED,
     /** A blocking call was interrupted. */
-    INTERRUPTED
+    INTERRUPTED,
+    /** A record could not be brought to its namespace's schema version, or is newer than the schema. */
+    MIGRATION
 }

@@ -57,6 +57,28 @@ public interface Storage extends AutoCloseable {
      */
     Datastore datastore(String namespace);
 
+    /**
+     * The datastore of {@code namespace} under {@code schema}: on first use every record older than the schema is
+     * migrated, step by step from its own version, and its revision goes up by one; the migrated records are saved
+     * as the durability mode saves any change (with {@code sync}, before this returns). Every write then records
+     * the schema's version, and {@code update} of a missing key starts from the schema's template.
+     *
+     * @throws MigrationException if a step throws or returns nothing, or a record is newer than the schema; nothing
+     *     of the namespace is opened and the stored record is unchanged
+     * @throws IllegalStateException if the namespace is already open here with another schema, or without one
+     */
+    Datastore datastore(String namespace, Schema schema);
+
+    /**
+     * Migrates every record of {@code namespace} to {@code schema}'s version and commits them in batches whatever
+     * the durability mode, reporting progress after each batch; then returns the namespace open under the schema.
+     * Resumable: after a crash, run it again — records already migrated carry the new version and are not migrated
+     * twice.
+     *
+     * @throws MigrationException as {@link #datastore(String, Schema)}; batches committed before the failure stay
+     */
+    Datastore migrate(String namespace, Schema schema, MigrationProgress progress);
+
     /** The namespaces that exist: those holding data in the backend and those opened here. */
     Set<String> namespaces();
 

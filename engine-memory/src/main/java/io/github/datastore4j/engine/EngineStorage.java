@@ -1,5 +1,7 @@
 package io.github.datastore4j.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.Datastore;
@@ -7,7 +9,11 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.Migration;
+import io.github.datastore4j.api.MigrationException;
+import io.github.datastore4j.api.MigrationProgress;
 import io.github.datastore4j.api.QuarantinedRecord;
+import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
@@ -53,6 +59,9 @@ final class EngineStorage implements Storage {
     private final Durability durability;
     private final Duration autosaveInterval;
     private final JsonCodec codec;
+    /** Migrated records per commit: progress is reported, and a crash keeps, one batch at a time. */
+    private static final int MIGRATION_BATCH = 1_000;
+
     private final CommitPipeline pipeline;
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
     private final boolean quarantineCorrupt;
@@ -94,8 +103,117 @@ final class EngineStorage implements Storage {
         Names.requireValidNamespace(namespace);
         ensureOpen();
         return namespaces
-                .computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name)))
+                .computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name), null))
                 .sync();
+    }
+
+    @Override
+    public Datastore datastore(String namespace, Schema schema) {
+        return openMigrated(namespace, schema, false, MigrationProgress.none());
+    }
+
+    @Override
+    public Datastore migrate(String namespace, Schema schema, MigrationProgress progress) {
+        return openMigrated(namespace, schema, true, requireNonNull(progress, "progress"));
+    }
+
+    private Datastore openMigrated(String namespace, Schema schema, boolean commitNow, MigrationProgress progress) {
+        Names.requireValidNamespace(namespace);
+        requireNonNull(schema, "schema");
+        ensureOpen();
+        Namespace opened = namespaces.computeIfAbsent(namespace, name -> {
+            Map<String, StoredValue> loaded = readAll(name);
+            List<String> migrated = migrateLoaded(name, loaded, schema, commitNow, progress);
+            Namespace created = new Namespace(this, name, codec, loaded, schema);
+            migrated.forEach(created::markDirty); // empty once committed
+            return created;
+        });
+        if (opened.schema() != schema) {
+            throw new IllegalStateException("namespace '" + namespace + "' of " + uri + " is already open "
+                    + (opened.schema() == null ? "without a schema" : "with another schema, " + opened.schema())
+                    + "; open a namespace with one Schema instance before any other use of it");
+        }
+        return opened.sync();
+    }
+
+    /**
+     * Brings every record of {@code loaded} older than {@code schema} to its version, in place: each step once, in
+     * order, the revision up by one. Nothing is written unless all migrate. Then, when {@code commitNow} or in
+     * {@code sync} mode, commits the migrated records in batches and returns no keys; otherwise returns the keys
+     * for the caller to mark dirty.
+     *
+     * @throws MigrationException if a step fails or a record is newer than the schema
+     */
+    List<String> migrateLoaded(
+            String namespace,
+            Map<String, StoredValue> loaded,
+            Schema schema,
+            boolean commitNow,
+            MigrationProgress progress) {
+        int target = schema.version();
+        List<StoredValue> migrated = new ArrayList<>();
+        for (Map.Entry<String, StoredValue> entry : loaded.entrySet()) {
+            Document stored = entry.getValue().document();
+            int version = stored.schemaVersion();
+            if (version > target) {
+                throw MigrationException.tooNew(namespace, stored.key(), version, target);
+            }
+            if (version < target) {
+                JsonNode tree = stored.value();
+                for (int step = version; step < target; step++) {
+                    tree = migrateStep(namespace, stored.key(), version, step, schema.step(step), tree);
+                }
+                StoredValue after = new StoredValue(
+                        Document.ofOwned(stored.key(), tree, stored.rev() + 1, target),
+                        codec.toBytes(namespace, stored.key(), tree));
+                entry.setValue(after);
+                migrated.add(after);
+            }
+        }
+        if (!commitNow && durability != Durability.SYNC) {
+            return migrated.stream().map(value -> value.document().key()).toList();
+        }
+        if (migrated.isEmpty()) {
+            progress.batchCommitted(0, 0, loaded.size());
+        }
+        for (int from = 0; from < migrated.size(); from += MIGRATION_BATCH) {
+            List<Mutation> batch = new ArrayList<>();
+            for (StoredValue value : migrated.subList(from, Math.min(migrated.size(), from + MIGRATION_BATCH))) {
+                batch.add(Mutation.put(namespace, value.toRecord()));
+            }
+            join(commit(batch), "commit migrated records of namespace '" + namespace + "'");
+            progress.batchCommitted(from + batch.size(), migrated.size(), loaded.size());
+        }
+        if (!migrated.isEmpty()) {
+            LOG.info(
+                    "migrated {} of {} records of namespace '{}' in {} to schema version {}",
+                    migrated.size(),
+                    loaded.size(),
+                    namespace,
+                    uri,
+                    target);
+        }
+        return List.of();
+    }
+
+    private static JsonNode migrateStep(
+            String namespace, String key, int recordVersion, int step, Migration migration, JsonNode tree) {
+        JsonNode result;
+        try {
+            result = migration.migrate(tree);
+        } catch (RuntimeException e) {
+            throw MigrationException.stepFailed(namespace, key, recordVersion, step, e);
+        }
+        if (result == null || result.isMissingNode()) {
+            throw MigrationException.stepFailed(
+                    namespace,
+                    key,
+                    recordVersion,
+                    step,
+                    new IllegalStateException("the step returned " + (result == null ? "null" : "MissingNode")
+                            + "; return a JSON value (NullNode for JSON null)"));
+        }
+        return result;
     }
 
     @Override

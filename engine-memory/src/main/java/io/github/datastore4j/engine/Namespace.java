@@ -10,7 +10,9 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.MigrationProgress;
 import io.github.datastore4j.api.Page;
+import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.WaitTimeoutException;
 import io.github.datastore4j.api.WrongTypeException;
 import io.github.datastore4j.api.spi.Mutation;
@@ -68,11 +70,14 @@ final class Namespace implements AsyncDatastore {
     private final Object saveLock = new Object();
 
     private final BlockingDatastore blocking;
+    /** The schema this namespace was opened under, or {@code null}: then writes keep the version they found. */
+    private final Schema schema;
 
-    Namespace(EngineStorage storage, String name, JsonCodec codec, Map<String, StoredValue> loaded) {
+    Namespace(EngineStorage storage, String name, JsonCodec codec, Map<String, StoredValue> loaded, Schema schema) {
         this.storage = storage;
         this.name = name;
         this.codec = codec;
+        this.schema = schema;
         this.blocking = new BlockingDatastore(this);
         loaded.forEach((key, value) -> {
             KeySlot slot = new KeySlot(key, this::retire);
@@ -87,6 +92,10 @@ final class Namespace implements AsyncDatastore {
     @Override
     public String namespace() {
         return name;
+    }
+
+    Schema schema() {
+        return schema;
     }
 
     @Override
@@ -282,10 +291,15 @@ final class Namespace implements AsyncDatastore {
         dirty.add(key);
     }
 
-    /** A new value for {@code key} following {@code before}: rev + 1, same schema version. */
+    /**
+     * A new value for {@code key} following {@code before}: rev + 1; the schema's version, or without a schema the
+     * version it had (0 when new).
+     */
     private StoredValue next(String key, StoredValue before, JsonNode tree, byte[] json) {
         long rev = before == null ? 1 : before.document().rev() + 1;
-        int schemaVersion = before == null ? 0 : before.document().schemaVersion();
+        int schemaVersion = schema != null
+                ? schema.version()
+                : before == null ? 0 : before.document().schemaVersion();
         return new StoredValue(Document.ofOwned(key, tree, rev, schemaVersion), json);
     }
 
@@ -395,8 +409,9 @@ final class Namespace implements AsyncDatastore {
         Names.requireValidKey(key);
         requireNonNull(function, "function");
         return mutate(key, before -> {
-            JsonNode current =
-                    before == null ? JsonCodec.missing() : before.document().value();
+            JsonNode current = before != null
+                    ? before.document().value()
+                    : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
             JsonNode updated = function.apply(current);
             if (updated == null || updated.isMissingNode()) {
                 throw new DatastoreException(
@@ -669,6 +684,14 @@ final class Namespace implements AsyncDatastore {
     public CompletableFuture<Void> load() {
         storage.ensureOpen();
         Map<String, StoredValue> loaded = storage.readAll(name);
+        List<String> migrated;
+        try {
+            migrated = schema == null
+                    ? List.of()
+                    : storage.migrateLoaded(name, loaded, schema, false, MigrationProgress.none());
+        } catch (DatastoreException e) {
+            return CompletableFuture.failedFuture(e); // nothing replaced: the namespace stays as it was
+        }
         Set<String> affected = new HashSet<>(loaded.keySet());
         affected.addAll(keys);
         affected.addAll(dirty);
@@ -691,6 +714,7 @@ final class Namespace implements AsyncDatastore {
                 }
             });
         }
-        return CompletableFuture.allOf(replaced.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(replaced.toArray(CompletableFuture[]::new))
+                .thenRun(() -> dirty.addAll(migrated)); // migrated in memory, not yet saved
     }
 }

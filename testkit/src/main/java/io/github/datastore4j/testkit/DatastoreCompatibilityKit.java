@@ -12,7 +12,9 @@ import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.InvalidKeyException;
 import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.MigrationException;
 import io.github.datastore4j.api.Page;
+import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.WaitTimeoutException;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -815,6 +818,213 @@ public abstract class DatastoreCompatibilityKit {
             assertThat(store.get("tenth", Double.class)).contains(0.1);
             assertThat(store.get("huge", Double.class)).contains(1e300);
             assertThat(store.get("long", Long.class)).contains(Long.MIN_VALUE);
+        }
+    }
+
+    @Nested
+    @DisplayName("schemas: templates and migrations")
+    class Migrations {
+        /** Calls per key and step, so a test can tell that each step ran once per record. */
+        private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
+        /** v0 {name} → v1 adds coins: 0 → v2 renames name to nick. */
+        private Schema v2() {
+            return Schema.builder()
+                    .template(object().put("nick", "new player").put("coins", 10))
+                    .migrate(0, value -> count("0:" + value, ((ObjectNode) value).put("coins", 0)))
+                    .migrate(1, value -> {
+                        ObjectNode object = (ObjectNode) value;
+                        object.set("nick", object.remove("name"));
+                        return count("1:" + value, object);
+                    })
+                    .build();
+        }
+
+        private Schema v1() {
+            return Schema.builder()
+                    .migrate(0, value -> ((ObjectNode) value).put("coins", 0))
+                    .build();
+        }
+
+        private JsonNode count(String call, JsonNode result) {
+            calls.computeIfAbsent(call, c -> new AtomicInteger()).incrementAndGet();
+            return result;
+        }
+
+        private void reopen() {
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+        }
+
+        private void writeVersion0(int players) {
+            Datastore old = storage.datastore("profiles");
+            for (int i = 0; i < players; i++) {
+                old.set("p" + i, Map.of("name", "player " + i));
+            }
+            reopen();
+        }
+
+        @Test
+        @DisplayName(
+                "older records are migrated step by step on load, once, with rev + 1, and saved at the new version")
+        void chainOverPersistedData() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            writeVersion0(3);
+
+            Datastore profiles = storage.datastore("profiles", v2());
+            Document p1 = profiles.getDocument("p1").orElseThrow();
+            assertThat(p1.schemaVersion()).isEqualTo(2);
+            assertThat(p1.rev()).isEqualTo(2);
+            assertThat(p1.value().toString()).isEqualTo("{\"coins\":0,\"nick\":\"player 1\"}");
+            assertThat(calls)
+                    .hasSize(6)
+                    .allSatisfy((call, count) -> assertThat(count).as(call).hasValue(1));
+
+            reopen(); // interval and none save at close; sync saved before datastore() returned
+            Document stored = storage.datastore("profiles").getDocument("p1").orElseThrow();
+            assertThat(stored.schemaVersion()).as("saved at the new version").isEqualTo(2);
+            assertThat(stored.value().toString()).isEqualTo("{\"coins\":0,\"nick\":\"player 1\"}");
+
+            reopen();
+            storage.datastore("profiles", v2());
+            assertThat(calls).as("no record migrated twice").hasSize(6).allSatisfy((call, count) -> assertThat(count)
+                    .hasValue(1));
+        }
+
+        @Test
+        @DisplayName("a record at version 1 runs only the step from 1")
+        void partialChain() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            writeVersion0(1);
+            storage.datastore("profiles", v1()).set("p9", Map.of("name", "nine", "coins", 5));
+            reopen();
+
+            Datastore profiles = storage.datastore("profiles", v2());
+            assertThat(profiles.get("p9").orElseThrow().toString()).isEqualTo("{\"coins\":5,\"nick\":\"nine\"}");
+            assertThat(calls.keySet()).noneMatch(call -> call.startsWith("0:") && call.contains("nine"));
+        }
+
+        @Test
+        @DisplayName("a record newer than the schema is refused with MIGRATION, naming key and versions, and kept")
+        void tooNew() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            storage.datastore("profiles", v2()).set("p1", Map.of("nick", "n", "coins", 1));
+            reopen();
+
+            assertThatThrownBy(() -> storage.datastore("profiles", v1()))
+                    .isInstanceOfSatisfying(MigrationException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION);
+                        assertThat(e.key()).isEqualTo("p1");
+                        assertThat(e.recordVersion()).isEqualTo(2);
+                    })
+                    .hasMessageContaining("'p1'")
+                    .hasMessageContaining("schema version 2")
+                    .hasMessageContaining("stops at version 1");
+            Document kept =
+                    storage.datastore("profiles", v2()).getDocument("p1").orElseThrow();
+            assertThat(kept.schemaVersion()).isEqualTo(2);
+            assertThat(kept.rev()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a step that throws fails the open naming key and step; nothing stored changes")
+        void failingStep() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            writeVersion0(5);
+            Schema broken = Schema.builder()
+                    .migrate(0, value -> ((ObjectNode) value).put("coins", 0))
+                    .migrate(1, value -> {
+                        if (value.get("name").asString().equals("player 3")) {
+                            throw new IllegalArgumentException("cannot rename player 3");
+                        }
+                        return value;
+                    })
+                    .build();
+
+            assertThatThrownBy(() -> storage.datastore("profiles", broken))
+                    .isInstanceOfSatisfying(MigrationException.class, e -> {
+                        assertThat(e.key()).isEqualTo("p3");
+                        assertThat(e.step()).isEqualTo(1);
+                        assertThat(e.recordVersion()).isZero();
+                    })
+                    .hasMessageContaining("step 1 → 2")
+                    .hasMessageContaining("cannot rename player 3")
+                    .hasMessageContaining("unchanged");
+            reopen();
+            Datastore untouched = storage.datastore("profiles");
+            for (int i = 0; i < 5; i++) {
+                Document doc = untouched.getDocument("p" + i).orElseThrow();
+                assertThat(doc.schemaVersion()).as("p%d", i).isZero();
+                assertThat(doc.rev()).isEqualTo(1);
+                assertThat(doc.value().toString()).isEqualTo("{\"name\":\"player " + i + "\"}");
+            }
+        }
+
+        @Test
+        @DisplayName("a step returning null is a failed step, not a stored null")
+        void stepReturningNull() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            writeVersion0(1);
+            Schema nothing = Schema.builder().migrate(0, value -> null).build();
+            assertThatThrownBy(() -> storage.datastore("profiles", nothing))
+                    .isInstanceOf(MigrationException.class)
+                    .hasMessageContaining("returned null");
+        }
+
+        @Test
+        @DisplayName("new keys start from the template at the schema's version")
+        void template() {
+            Datastore profiles = storage.datastore("fresh", v2());
+            Document created = profiles.update("p1", value -> ((ObjectNode) value)
+                    .put("coins", value.get("coins").asInt() + 5));
+            assertThat(created.value().toString()).isEqualTo("{\"nick\":\"new player\",\"coins\":15}");
+            assertThat(created.schemaVersion()).isEqualTo(2);
+            assertThat(profiles.set("p2", Map.of("nick", "x")).schemaVersion()).isEqualTo(2);
+            assertThat(profiles.increment("counter", 1)).isEqualTo(1);
+            assertThat(profiles.getDocument("counter").orElseThrow().schemaVersion())
+                    .isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("a namespace is opened with one schema: another, or none first, is refused")
+        void oneSchemaPerNamespace() {
+            Schema schema = v2();
+            Datastore first = storage.datastore("fresh", schema);
+            assertThat(storage.datastore("fresh", schema)).isSameAs(first);
+            assertThat(storage.datastore("fresh")).isSameAs(first);
+            assertThatThrownBy(() -> storage.datastore("fresh", v2()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another schema");
+            assertThatThrownBy(() -> storage.datastore("kit", schema))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("without a schema");
+        }
+
+        @Test
+        @DisplayName("bulk migrate commits in batches with progress, whatever the durability mode")
+        void bulkMigrateWithProgress() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            Datastore old = storage.datastore("profiles");
+            for (int i = 0; i < 2_500; i++) {
+                old.async().set("p" + i, Map.of("name", "player " + i));
+            }
+            reopen();
+            List<String> progress = new ArrayList<>();
+            Datastore migrated = storage.migrate(
+                    "profiles",
+                    v2(),
+                    (committed, toMigrate, total) -> progress.add(committed + "/" + toMigrate + "/" + total));
+            assertThat(progress).containsExactly("1000/2500/2500", "2000/2500/2500", "2500/2500/2500");
+            assertThat(migrated.get("p2499").orElseThrow().get("nick").asString())
+                    .isEqualTo("player 2499");
+
+            reopen();
+            progress.clear();
+            storage.migrate(
+                    "profiles",
+                    v2(),
+                    (committed, toMigrate, total) -> progress.add(committed + "/" + toMigrate + "/" + total));
+            assertThat(progress).as("nothing left to migrate").containsExactly("0/0/2500");
         }
     }
 

@@ -73,6 +73,19 @@ final class FakeProviders {
         }
 
         @Override
+        public Datastore datastore(String namespace, io.github.datastore4j.api.Schema schema) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Datastore migrate(
+                String namespace,
+                io.github.datastore4j.api.Schema schema,
+                io.github.datastore4j.api.MigrationProgress progress) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public Set<String> namespaces() {
             return Set.of();
         }

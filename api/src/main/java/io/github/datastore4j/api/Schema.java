@@ -1,0 +1,103 @@
+package io.github.datastore4j.api;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The shape of a namespace's values over time: an ordered list of {@link Migration}s, step {@code N} taking a value
+ * from version {@code N} to {@code N + 1}, and an optional template new keys start from. The schema's {@link
+ * #version()} is the number of steps; every write made under it records that version.
+ *
+ * <pre>{@code
+ * Schema profiles = Schema.builder()
+ *         .template(Map.of("level", 1, "coins", 0))
+ *         .migrate(0, v -> ((ObjectNode) v).put("coins", 0))                   // 0 → 1
+ *         .migrate(1, v -> ((ObjectNode) v).set("gold", v.remove("coins")))    // 1 → 2
+ *         .build();
+ * Datastore store = storage.datastore("profiles", profiles);
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe once built; the template is copied in and handed out as copies.
+ */
+public final class Schema {
+    private static final JsonMapper MAPPER = JsonMapper.shared();
+
+    private final List<Migration> steps;
+    private final JsonNode template;
+
+    private Schema(List<Migration> steps, JsonNode template) {
+        this.steps = List.copyOf(steps);
+        this.template = template;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The version every record is brought to, and every write records: the number of migration steps. */
+    public int version() {
+        return steps.size();
+    }
+
+    /** The step from {@code fromVersion} to {@code fromVersion + 1}. */
+    public Migration step(int fromVersion) {
+        return steps.get(fromVersion);
+    }
+
+    /** A copy of the value new keys start from, if there is one. */
+    public Optional<JsonNode> template() {
+        return Optional.ofNullable(template).map(JsonNode::deepCopy);
+    }
+
+    @Override
+    public String toString() {
+        return "Schema[version " + version() + (template == null ? "" : ", template " + template) + "]";
+    }
+
+    public static final class Builder {
+        private final List<Migration> steps = new ArrayList<>();
+        private JsonNode template;
+
+        private Builder() {}
+
+        /**
+         * The value a key starts from when first written by {@code update}: any value Jackson can map, copied now.
+         *
+         * @throws IllegalArgumentException if the value does not map to JSON
+         */
+        public Builder template(Object value) {
+            requireNonNull(value, "template");
+            try {
+                this.template = MAPPER.valueToTree(value);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("template does not map to JSON: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /**
+         * Adds the step from {@code fromVersion} to {@code fromVersion + 1}. Steps are added in order from 0, so that
+         * the version numbers in the code read like the ones in the data.
+         *
+         * @throws IllegalArgumentException if {@code fromVersion} is not the next version
+         */
+        public Builder migrate(int fromVersion, Migration step) {
+            requireNonNull(step, "step");
+            if (fromVersion != steps.size()) {
+                throw new IllegalArgumentException("migration steps are added in order: expected the step from version "
+                        + steps.size() + ", got one from version " + fromVersion);
+            }
+            steps.add(step);
+            return this;
+        }
+
+        public Schema build() {
+            return new Schema(steps, template);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.github.datastore4j.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
+
+class SchemaTest {
+
+    @Test
+    void versionIsTheNumberOfSteps() {
+        assertThat(Schema.builder().build().version()).isZero();
+        Schema two = Schema.builder().migrate(0, v -> v).migrate(1, v -> v).build();
+        assertThat(two.version()).isEqualTo(2);
+    }
+
+    @Test
+    void stepsAreAddedInOrder() {
+        assertThatThrownBy(() -> Schema.builder().migrate(1, v -> v))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected the step from version 0, got one from version 1");
+        assertThatThrownBy(() -> Schema.builder().migrate(0, null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void theTemplateIsCopiedInAndOut() {
+        Map<String, Object> given = new java.util.HashMap<>(Map.of("coins", 10));
+        Schema schema = Schema.builder().template(given).build();
+        given.put("coins", 99);
+        ObjectNode handedOut = (ObjectNode) schema.template().orElseThrow();
+        handedOut.put("coins", 1);
+        assertThat(schema.template().orElseThrow().get("coins").asInt()).isEqualTo(10);
+        assertThat(Schema.builder().build().template()).isEmpty();
+    }
+
+    @Test
+    void aTemplateThatIsNotJsonIsRefused() {
+        Object unmappable = new Object() {
+            public String getValue() {
+                throw new IllegalStateException("no");
+            }
+        };
+        assertThatThrownBy(() -> Schema.builder().template(unmappable))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("template does not map to JSON");
+    }
+}
