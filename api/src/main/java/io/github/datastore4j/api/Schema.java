@@ -3,7 +3,10 @@ package io.github.datastore4j.api;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,10 +32,12 @@ public final class Schema {
 
     private final List<Migration> steps;
     private final JsonNode template;
+    private final Map<String, JsonNode> seed;
 
-    private Schema(List<Migration> steps, JsonNode template) {
+    private Schema(List<Migration> steps, JsonNode template, Map<String, JsonNode> seed) {
         this.steps = List.copyOf(steps);
         this.template = template;
+        this.seed = Collections.unmodifiableMap(new LinkedHashMap<>(seed));
     }
 
     public static Builder builder() {
@@ -54,13 +59,25 @@ public final class Schema {
         return Optional.ofNullable(template).map(JsonNode::deepCopy);
     }
 
+    /**
+     * Documents written when the namespace is opened under this schema and holds no key, in the order given: seed
+     * data for a new store. A namespace that holds anything is left alone. Copies.
+     */
+    public Map<String, JsonNode> seed() {
+        Map<String, JsonNode> copy = new LinkedHashMap<>();
+        seed.forEach((key, value) -> copy.put(key, value.deepCopy()));
+        return copy;
+    }
+
     @Override
     public String toString() {
-        return "Schema[version " + version() + (template == null ? "" : ", template " + template) + "]";
+        return "Schema[version " + version() + (template == null ? "" : ", template " + template)
+                + (seed.isEmpty() ? "" : ", " + seed.size() + " seed documents") + "]";
     }
 
     public static final class Builder {
         private final List<Migration> steps = new ArrayList<>();
+        private final Map<String, JsonNode> seed = new LinkedHashMap<>();
         private JsonNode template;
 
         private Builder() {}
@@ -96,8 +113,29 @@ public final class Schema {
             return this;
         }
 
+        /**
+         * Adds seed documents, key → any value Jackson can map, copied now; see {@link Schema#seed()}. Keys are
+         * checked when the namespace opens.
+         *
+         * @throws IllegalArgumentException if a value does not map to JSON
+         */
+        public Builder seed(Map<String, ?> documents) {
+            requireNonNull(documents, "documents");
+            documents.forEach((key, value) -> {
+                requireNonNull(key, "seed key");
+                requireNonNull(value, () -> "seed value of key '" + key + "'");
+                try {
+                    seed.put(key, MAPPER.valueToTree(value));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(
+                            "seed value of key '" + key + "' does not map to JSON: " + e.getMessage(), e);
+                }
+            });
+            return this;
+        }
+
         public Schema build() {
-            return new Schema(steps, template);
+            return new Schema(steps, template, seed);
         }
     }
 }

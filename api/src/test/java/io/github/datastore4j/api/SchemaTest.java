@@ -46,4 +46,29 @@ class SchemaTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("template does not map to JSON");
     }
+
+    @Test
+    void seedKeepsOrderAndIsCopied() {
+        Map<String, Object> config = new java.util.HashMap<>(Map.of("max", 8));
+        java.util.LinkedHashMap<String, Object> documents = new java.util.LinkedHashMap<>();
+        documents.put("b", config);
+        documents.put("a", "text");
+        Schema schema = Schema.builder().seed(documents).build();
+        config.put("max", 99);
+        assertThat(schema.seed().keySet()).containsExactly("b", "a");
+        ((ObjectNode) schema.seed().get("b")).put("max", 1);
+        assertThat(schema.seed().get("b").get("max").asInt()).isEqualTo(8);
+    }
+
+    @Test
+    void aSeedValueThatIsNotJsonIsRefusedNamingItsKey() {
+        Object unmappable = new Object() {
+            public String getValue() {
+                throw new IllegalStateException("no");
+            }
+        };
+        assertThatThrownBy(() -> Schema.builder().seed(Map.of("broken", unmappable)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("seed value of key 'broken'");
+    }
 }

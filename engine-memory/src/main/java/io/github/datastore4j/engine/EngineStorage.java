@@ -35,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,9 +124,15 @@ final class EngineStorage implements Storage {
         ensureOpen();
         Namespace opened = namespaces.computeIfAbsent(namespace, name -> {
             Map<String, StoredValue> loaded = readAll(name);
-            List<String> migrated = migrateLoaded(name, loaded, schema, commitNow, progress);
+            List<String> unsaved;
+            if (loaded.isEmpty()) {
+                progress.batchCommitted(0, 0, 0);
+                unsaved = seed(name, loaded, schema);
+            } else {
+                unsaved = migrateLoaded(name, loaded, schema, commitNow, progress);
+            }
             Namespace created = new Namespace(this, name, codec, loaded, schema);
-            migrated.forEach(created::markDirty); // empty once committed
+            unsaved.forEach(created::markDirty); // empty once committed
             return created;
         });
         if (opened.schema() != schema) {
@@ -170,28 +177,62 @@ final class EngineStorage implements Storage {
                 migrated.add(after);
             }
         }
-        if (!commitNow && durability != Durability.SYNC) {
-            return migrated.stream().map(value -> value.document().key()).toList();
-        }
         if (migrated.isEmpty()) {
             progress.batchCommitted(0, 0, loaded.size());
+            return List.of();
         }
-        for (int from = 0; from < migrated.size(); from += MIGRATION_BATCH) {
+        LOG.info(
+                "migrated {} of {} records of namespace '{}' in {} to schema version {}",
+                migrated.size(),
+                loaded.size(),
+                namespace,
+                uri,
+                target);
+        return save(
+                namespace,
+                migrated,
+                commitNow,
+                "migrated",
+                (committed, total) -> progress.batchCommitted(committed, total, loaded.size()));
+    }
+
+    /** Writes the schema's seed documents into the empty {@code loaded}; returns what is left to save. */
+    private List<String> seed(String namespace, Map<String, StoredValue> loaded, Schema schema) {
+        List<StoredValue> seeded = new ArrayList<>();
+        schema.seed().forEach((key, tree) -> {
+            Names.requireValidKey(key);
+            StoredValue value = new StoredValue(
+                    Document.ofOwned(key, tree, 1, schema.version()), codec.toBytes(namespace, key, tree));
+            loaded.put(key, value);
+            seeded.add(value);
+        });
+        if (seeded.isEmpty()) {
+            return List.of();
+        }
+        LOG.info("seeding empty namespace '{}' of {} with {} documents", namespace, uri, seeded.size());
+        return save(namespace, seeded, false, "seed", (committed, total) -> {});
+    }
+
+    /**
+     * Commits {@code values} in batches when {@code commitNow} or in {@code sync} mode, reporting each batch, and
+     * returns no keys; otherwise returns their keys, for the caller to mark dirty.
+     */
+    private List<String> save(
+            String namespace,
+            List<StoredValue> values,
+            boolean commitNow,
+            String what,
+            BiConsumer<Integer, Integer> committed) {
+        if (!commitNow && durability != Durability.SYNC) {
+            return values.stream().map(value -> value.document().key()).toList();
+        }
+        for (int from = 0; from < values.size(); from += MIGRATION_BATCH) {
             List<Mutation> batch = new ArrayList<>();
-            for (StoredValue value : migrated.subList(from, Math.min(migrated.size(), from + MIGRATION_BATCH))) {
+            for (StoredValue value : values.subList(from, Math.min(values.size(), from + MIGRATION_BATCH))) {
                 batch.add(Mutation.put(namespace, value.toRecord()));
             }
-            join(commit(batch), "commit migrated records of namespace '" + namespace + "'");
-            progress.batchCommitted(from + batch.size(), migrated.size(), loaded.size());
-        }
-        if (!migrated.isEmpty()) {
-            LOG.info(
-                    "migrated {} of {} records of namespace '{}' in {} to schema version {}",
-                    migrated.size(),
-                    loaded.size(),
-                    namespace,
-                    uri,
-                    target);
+            join(commit(batch), "commit " + what + " records of namespace '" + namespace + "'");
+            committed.accept(from + batch.size(), values.size());
         }
         return List.of();
     }

@@ -1000,6 +1000,53 @@ public abstract class DatastoreCompatibilityKit {
                     .hasMessageContaining("without a schema");
         }
 
+        private Schema seeded() {
+            return Schema.builder()
+                    .migrate(0, value -> value)
+                    .seed(Map.of("config", Map.of("maxPlayers", 8), "motd", "welcome"))
+                    .build();
+        }
+
+        @Test
+        @DisplayName("seed data is written into an empty namespace once, at the schema's version")
+        void seedOnce() {
+            Datastore settings = storage.datastore("settings", seeded());
+            Document config = settings.getDocument("config").orElseThrow();
+            assertThat(config.value().get("maxPlayers").asInt()).isEqualTo(8);
+            assertThat(config.rev()).isEqualTo(1);
+            assertThat(config.schemaVersion()).isEqualTo(1);
+            assertThat(settings.get("motd", String.class)).contains("welcome");
+            settings.set("motd", "changed");
+            settings.delete("config");
+            assumeTrue(isPersistent(), "backend is not persistent");
+
+            reopen();
+            Datastore again = storage.datastore("settings", seeded());
+            assertThat(again.get("motd", String.class)).as("not seeded twice").contains("changed");
+            assertThat(again.get("config")).isEmpty();
+        }
+
+        @Test
+        @DisplayName("a namespace that holds anything is not seeded")
+        void noSeedIntoData() {
+            Schema schema = seeded();
+            Datastore other = storage.datastore("other");
+            other.set("existing", 1);
+            assumeTrue(isPersistent(), "backend is not persistent");
+            reopen();
+            Datastore reopened = storage.datastore("other", schema);
+            assertThat(reopened.get("motd")).isEmpty();
+            assertThat(reopened.size()).isEqualTo(1);
+        }
+
+        @Test
+        @DisplayName("a seed key that breaks the key rules fails the open with INVALID_KEY")
+        void badSeedKey() {
+            Schema bad = Schema.builder().seed(Map.of("", 1)).build();
+            assertThatThrownBy(() -> storage.datastore("settings", bad)).isInstanceOf(InvalidKeyException.class);
+            assertThat(storage.datastore("settings").size()).isZero();
+        }
+
         @Test
         @DisplayName("bulk migrate commits in batches with progress, whatever the durability mode")
         void bulkMigrateWithProgress() {
