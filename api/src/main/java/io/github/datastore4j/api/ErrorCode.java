@@ -5,7 +5,7 @@ package io.github.datastore4j.api;
  * callers may switch on them, log them and alert on them.
  */
 public enum ErrorCode {
-    /** An optimistic write named a revision that is no longer current. */
+    /** An optimistic write named a revision that is no longer current, or a copy met different data at its target. */
     CONFLICT,
     /** A wait ran out of time before its condition held. */
     TIMEOUT,

@@ -30,6 +30,34 @@ public final class StorageOpener {
     }
 
     static Storage open(String uri, StorageOptions options, ProviderDiscovery discovery) {
+        Target target = resolve(uri, options, discovery);
+        EngineProvider engine = discovery.engine();
+        Backend backend = target.provider().open(target.location(), target.options());
+        try {
+            return engine.open(uri, backend, target.provider(), target.options());
+        } catch (RuntimeException | Error e) {
+            try {
+                backend.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens only the backend of {@code uri}, for tools that move records without an engine (no migration, no cache).
+     * Engine settings in the URI are accepted and ignored.
+     */
+    public static Backend openBackend(String uri, StorageOptions options) {
+        Target target = resolve(uri, options, ProviderDiscovery.discover());
+        return target.provider().open(target.location(), target.options());
+    }
+
+    /** A URI taken apart and checked: its provider, location and merged settings. */
+    private record Target(BackendProvider provider, String location, StorageOptions options) {}
+
+    private static Target resolve(String uri, StorageOptions options, ProviderDiscovery discovery) {
         requireNonNull(uri, "uri");
         requireNonNull(options, "options");
         int colon = uri.indexOf(':');
@@ -69,17 +97,7 @@ public final class StorageOpener {
                                 + " backend know " + known);
             }
         }
-        Backend backend = backendProvider.open(location, merged);
-        try {
-            return engine.open(uri, backend, backendProvider, merged);
-        } catch (RuntimeException | Error e) {
-            try {
-                backend.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return new Target(backendProvider, location, merged);
     }
 
     private static String problemsSuffix(ProviderDiscovery discovery) {
