@@ -25,8 +25,8 @@ import tools.jackson.databind.JsonNode;
  * <ul>
  *   <li><b>Atomic per key.</b> Every operation on a key is atomic: no other change to that key interleaves with it.
  *       Operations on one key take effect one at a time in the order they arrive; operations on different keys run
- *       in parallel. Nothing is atomic across keys: {@link #clear()} and {@link #snapshot()} see and change each key
- *       atomically, not all keys at one instant.
+ *       in parallel. Nothing else is atomic across keys: {@link #clear()} and {@link #queryKeys} see and change each
+ *       key atomically, not all keys at one instant. {@link #snapshot()} is the exception: it is consistent.
  *   <li><b>Linearizable reads.</b> A read returns the latest change that has taken effect; a thread always reads
  *       its own writes.
  *   <li><b>Isolated values.</b> Values are copied on the way in and out; changing an object you passed in or got
@@ -187,7 +187,11 @@ public interface Datastore {
     /** One page of keys, in key order, as {@code query} describes. */
     Page queryKeys(KeyQuery query);
 
-    /** An immutable copy of every document, by key in key order; each document as it was at one instant. */
+    /**
+     * An immutable copy of every document, by key in key order, all as they were at one instant: no change to any key
+     * is half seen, and a change seen implies every change that took effect before it is seen too. Writers pause
+     * while the references are copied.
+     */
     SortedMap<String, Document> snapshot();
 
     /**

@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
@@ -50,7 +51,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
  *
  * <p><b>Concurrency contract.</b> Each operation on a key runs inside that key's slot, so it is atomic and ordered
  * with every other operation on the key. Reads of a single key read the slot's volatile value without queueing.
- * Range queries and snapshots walk the concurrent key index: each key is seen atomically, the whole set is not.
+ * Range queries walk the concurrent key index: each key is seen atomically, the whole set is not. A snapshot sees
+ * every key at one instant: it excludes changes, for the time it copies references, through a {@link StampedLock}
+ * that changes of different keys share.
  */
 final class Namespace implements AsyncDatastore {
     private static final Logger LOG = LoggerFactory.getLogger(Namespace.class);
@@ -68,6 +71,8 @@ final class Namespace implements AsyncDatastore {
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     /** Orders save batches, so that a later read of a key is never committed before an earlier one. */
     private final Object saveLock = new Object();
+    /** Read-locked by every change as it takes effect, write-locked by a snapshot: see {@link #snapshotNow()}. */
+    private final StampedLock changes = new StampedLock();
 
     private final BlockingDatastore blocking;
     /** The schema this namespace was opened under, or {@code null}: then writes keep the version they found. */
@@ -237,13 +242,18 @@ final class Namespace implements AsyncDatastore {
     }
 
     private void setCurrent(KeySlot slot, StoredValue before, StoredValue after) {
-        slot.current = after;
-        if (before == null && after != null) {
-            keys.add(slot.key);
-            size.incrementAndGet();
-        } else if (before != null && after == null) {
-            keys.remove(slot.key);
-            size.decrementAndGet();
+        long stamp = changes.readLock(); // shared among changes of different keys; excludes only a snapshot
+        try {
+            slot.current = after;
+            if (before == null && after != null) {
+                keys.add(slot.key);
+                size.incrementAndGet();
+            } else if (before != null && after == null) {
+                keys.remove(slot.key);
+                size.decrementAndGet();
+            }
+        } finally {
+            changes.unlockRead(stamp);
         }
         slot.notifyWaiters();
         if (!listeners.isEmpty()) {
@@ -636,14 +646,23 @@ final class Namespace implements AsyncDatastore {
         return CompletableFuture.completedFuture(query(query));
     }
 
+    /**
+     * Every document at one instant: changes hold {@link #changes} shared while they make a value current, the copy
+     * holds it exclusively, so no change is half seen. Copying references only, it holds writers back for O(keys).
+     */
     SortedMap<String, Document> snapshotNow() {
         storage.ensureOpen();
         TreeMap<String, Document> copy = new TreeMap<>();
-        for (String key : keys) {
-            StoredValue value = current(key);
-            if (value != null) {
-                copy.put(key, value.document());
+        long stamp = changes.writeLock();
+        try {
+            for (String key : keys) {
+                StoredValue value = current(key);
+                if (value != null) {
+                    copy.put(key, value.document());
+                }
             }
+        } finally {
+            changes.unlockWrite(stamp);
         }
         return Collections.unmodifiableSortedMap(copy);
     }
