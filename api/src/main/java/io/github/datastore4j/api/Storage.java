@@ -94,8 +94,20 @@ public interface Storage extends AutoCloseable {
      */
     List<QuarantinedRecord> quarantined();
 
-    /** Saves every namespace's unsaved changes and waits for the backend to commit them. */
+    /**
+     * Saves every namespace's unsaved changes and waits for the backend to commit them, and everything queued before
+     * them: the flush. Not held back by {@code writesPerSecond}.
+     *
+     * @throws BackendException if the commit failed after its retries; the changes stay unsaved
+     */
     void save();
+
+    /**
+     * Waits until every change handed to the backend before this call — sync writes of async calls, auto-saves — is
+     * committed or has failed. Saves nothing new: in {@code interval} mode unsaved changes stay unsaved (use
+     * {@link #save()}).
+     */
+    void awaitIdle();
 
     @Override
     void close();

@@ -39,6 +39,15 @@ public final class StorageOptions {
     /** Setting name of {@link #quarantineCorrupt()}: {@code onCorrupt=fail|quarantine}. */
     public static final String ON_CORRUPT = "onCorrupt";
 
+    /** Setting name of {@link #retries()}. */
+    public static final String RETRIES = "retries";
+    /** Setting name of {@link #retryBackoff()}. */
+    public static final String RETRY_BACKOFF = "retryBackoff";
+    /** Setting name of {@link #writesPerSecond()}. */
+    public static final String WRITES_PER_SECOND = "writesPerSecond";
+    /** Setting name of {@link #debug()}. */
+    public static final String DEBUG = "debug";
+
     /** The largest serialized value accepted by default: 16 MiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
 
@@ -158,6 +167,72 @@ public final class StorageOptions {
                 return true;
             default:
                 throw invalid("onCorrupt '" + settings.get(ON_CORRUPT) + "' is not one of fail, quarantine");
+        }
+    }
+
+    /**
+     * How many times a failed backend commit is tried again before its error reaches the callers; default 3, 0 turns
+     * retries off. Commits are idempotent (each mutation states the whole record), so a retry cannot double a change.
+     */
+    public int retries() {
+        return get(RETRIES)
+                .map(value -> {
+                    try {
+                        int retries = Integer.parseInt(value.trim());
+                        if (retries < 0 || retries > 100) {
+                            throw invalid("retries must be from 0 to 100, was " + value);
+                        }
+                        return retries;
+                    } catch (NumberFormatException e) {
+                        throw invalid("retries '" + value + "' is not a whole number");
+                    }
+                })
+                .orElse(3);
+    }
+
+    /**
+     * The wait before the first retry; each further retry doubles it, up to 100 times it, and the actual wait is
+     * drawn at random between zero and that (full jitter) so that writers do not retry in step. Default 50 ms.
+     */
+    public Duration retryBackoff() {
+        Duration backoff = get(RETRY_BACKOFF).map(StorageOptions::parseDuration).orElse(Duration.ofMillis(50));
+        if (backoff.isZero()) {
+            throw invalid("retryBackoff must be positive, was '" + settings.get(RETRY_BACKOFF) + "'");
+        }
+        return backoff;
+    }
+
+    /**
+     * The most records per second the engine hands to the backend, or 0 (the default) for no limit. Throttled
+     * changes wait in the commit queue — and share the next commit — none is dropped; an urgent save ({@code save()},
+     * close, shutdown) is not held back.
+     */
+    public double writesPerSecond() {
+        return get(WRITES_PER_SECOND)
+                .map(value -> {
+                    try {
+                        double rate = Double.parseDouble(value.trim());
+                        if (!(rate > 0) || Double.isInfinite(rate)) {
+                            throw invalid("writesPerSecond must be a positive number, was " + value);
+                        }
+                        return rate;
+                    } catch (NumberFormatException e) {
+                        throw invalid("writesPerSecond '" + value + "' is not a number");
+                    }
+                })
+                .orElse(0.0);
+    }
+
+    /** Whether every operation queued for the backend is logged, one INFO line each; default false. */
+    public boolean debug() {
+        String value = get(DEBUG).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("false");
+        switch (value) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw invalid("debug '" + settings.get(DEBUG) + "' is not one of true, false");
         }
     }
 

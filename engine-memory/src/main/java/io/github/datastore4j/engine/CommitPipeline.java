@@ -1,8 +1,10 @@
 package io.github.datastore4j.engine;
 
 import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.Mutation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,6 +13,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * The one road to the backend's {@link Backend#write}. Submitted batches queue up; a single commit thread takes
  * everything queued, merges it into one backend batch (the last change of a key wins) and commits it, so concurrent
  * writers share commits: group commit. Futures complete, in submission order, when their batch committed.
+ *
+ * <p>A failed commit is tried again up to {@link Policy#retries} times after a backoff with full jitter (commits are
+ * idempotent: each mutation states a whole record). An optional rate limit holds commits back while the records
+ * per second committed exceed it; what is held waits in the queue and joins the next commit, so nothing is dropped,
+ * and an urgent submission (save, close) ends the wait at once. Urgency never reorders: batches are committed in
+ * the order submitted, which is what keeps a key's older value from overwriting a newer one.
  *
  * <p><b>Concurrency contract.</b> {@link #submit} may be called from any thread; batches are committed in the order
  * submitted, so two submissions for one key reach the backend in order. The thread starts on first use and stops on
@@ -27,16 +38,55 @@ final class CommitPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommitPipeline.class);
     private static final int MAX_MUTATIONS_PER_COMMIT = 16_384;
 
+    /** Longest backoff, as a multiple of the first. */
+    private static final int MAX_BACKOFF_FACTOR = 100;
+
+    /** What the pipeline does with failures, speed and logging; from the storage's settings. */
+    record Policy(int retries, Duration retryBackoff, double writesPerSecond, boolean debug) {
+        static final Policy DEFAULT = new Policy(3, Duration.ofMillis(50), 0, false);
+
+        static Policy of(StorageOptions options) {
+            return new Policy(options.retries(), options.retryBackoff(), options.writesPerSecond(), options.debug());
+        }
+    }
+
+    /** Time as the pipeline sees it: the system's, or a test's. */
+    interface Clock {
+        long nanoTime();
+
+        void sleepNanos(long nanos) throws InterruptedException;
+
+        Clock SYSTEM = new Clock() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void sleepNanos(long nanos) throws InterruptedException {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            }
+        };
+    }
+
     private final Backend backend;
     private final String storageUri;
+    private final Policy policy;
+    private final Clock clock;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Urgent submissions queued and not yet taken: a throttled wait ends when this is above zero. */
+    private final AtomicInteger urgentQueued = new AtomicInteger();
+    /** Rate limit state, commit thread only: records that may be committed now (negative: debt). */
+    private double tokens;
+
+    private long refilledAt;
     private Thread thread;
     private boolean closed;
 
     /** A batch to commit: either saved mutations, or one sync {@link Change}. */
-    private record Pending(List<Mutation> mutations, Change change, CompletableFuture<Void> done) {}
+    private record Pending(List<Mutation> mutations, Change change, CompletableFuture<Void> done, boolean urgent) {}
 
-    private static final Pending STOP = new Pending(List.of(), null, new CompletableFuture<>());
+    private static final Pending STOP = new Pending(List.of(), null, new CompletableFuture<>(), true);
 
     /**
      * Runs {@code task} on the commit thread once everything submitted before it committed: for backend writes other
@@ -65,13 +115,31 @@ final class CommitPipeline implements AutoCloseable {
     }
 
     CommitPipeline(Backend backend, String storageUri) {
+        this(backend, storageUri, Policy.DEFAULT, Clock.SYSTEM);
+    }
+
+    CommitPipeline(Backend backend, String storageUri, Policy policy, Clock clock) {
         this.backend = backend;
         this.storageUri = storageUri;
+        this.policy = policy;
+        this.clock = clock;
+        this.tokens = Math.max(1, policy.writesPerSecond());
+        this.refilledAt = clock.nanoTime();
     }
 
     /** Queues {@code mutations}; the future completes once the backend committed them, or fails with the cause. */
     CompletableFuture<Void> submit(List<Mutation> mutations) {
-        return enqueue(new Pending(mutations, null, new CompletableFuture<>()));
+        return submit(mutations, false);
+    }
+
+    /** Like {@link #submit(List)}; an urgent batch is not held back by the rate limit, nor is anything before it. */
+    CompletableFuture<Void> submit(List<Mutation> mutations, boolean urgent) {
+        return enqueue(new Pending(mutations, null, new CompletableFuture<>(), urgent));
+    }
+
+    /** Resolves once everything submitted before it is committed or refused. */
+    CompletableFuture<Void> awaitIdle() {
+        return submit(List.of(), true);
     }
 
     /**
@@ -80,7 +148,7 @@ final class CommitPipeline implements AutoCloseable {
      */
     CompletableFuture<Void> submit(Change change) {
         change.slot().uncommitted.incrementAndGet();
-        return enqueue(new Pending(List.of(change.mutation()), change, new CompletableFuture<>()));
+        return enqueue(new Pending(List.of(change.mutation()), change, new CompletableFuture<>(), false));
     }
 
     private CompletableFuture<Void> enqueue(Pending pending) {
@@ -93,7 +161,13 @@ final class CommitPipeline implements AutoCloseable {
                 thread.setDaemon(true);
                 thread.start();
             }
+            if (pending.urgent) {
+                urgentQueued.incrementAndGet();
+            }
             queue.add(pending);
+        }
+        if (policy.debug()) {
+            LOG.info("queued for {}: {}", storageUri, describe(pending));
         }
         return pending.done;
     }
@@ -102,22 +176,17 @@ final class CommitPipeline implements AutoCloseable {
         List<Pending> group = new ArrayList<>();
         for (; ; ) {
             try {
-                Pending first = queue.take();
+                Pending first = taken(queue.take());
                 if (first == STOP) {
                     return;
                 }
                 group.add(first);
-                int mutations = first.mutations.size();
-                Pending next;
-                boolean stop = false;
-                while (mutations < MAX_MUTATIONS_PER_COMMIT && (next = queue.poll()) != null) {
-                    if (next == STOP) {
-                        stop = true;
-                        break;
-                    }
-                    group.add(next);
-                    mutations += next.mutations.size();
+                int budget = MAX_MUTATIONS_PER_COMMIT;
+                if (policy.writesPerSecond() > 0 && !throttle(group)) {
+                    // nothing urgent: take only what the rate allows now; the rest waits for the next commit
+                    budget = (int) Math.max(first.mutations.size(), Math.min(budget, Math.floor(tokens)));
                 }
+                boolean stop = drain(group, budget);
                 commit(group);
                 group.clear();
                 if (stop) {
@@ -129,6 +198,108 @@ final class CommitPipeline implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Moves queued batches into {@code group} while they fit in {@code budget} mutations (the commit thread is the only
+     * consumer, so a peeked batch is the one polled); true if the stop marker was met. An urgent batch always goes,
+     * and lifts the budget: everything before it must commit with it.
+     */
+    private boolean drain(List<Pending> group, int budget) {
+        int mutations =
+                group.stream().mapToInt(pending -> pending.mutations.size()).sum();
+        Pending next;
+        while ((next = queue.peek()) != null
+                && (next == STOP || next.urgent || mutations + next.mutations.size() <= budget)) {
+            queue.poll();
+            if (taken(next) == STOP) {
+                return true;
+            }
+            group.add(next);
+            mutations += next.mutations.size();
+        }
+        return false;
+    }
+
+    private Pending taken(Pending pending) {
+        if (pending.urgent && pending != STOP) {
+            urgentQueued.decrementAndGet();
+        }
+        return pending;
+    }
+
+    /**
+     * Waits, in slices of at most 10 ms, until the rate limit allows a commit (at least one token), unless the group
+     * or the queue holds something urgent. Returns whether something urgent ended it.
+     */
+    private boolean throttle(List<Pending> group) throws InterruptedException {
+        for (; ; ) {
+            refill();
+            if (urgentQueued.get() > 0 || group.stream().anyMatch(Pending::urgent)) {
+                return true;
+            }
+            if (tokens >= 1) {
+                return false;
+            }
+            long untilOne = (long) Math.ceil((1 - tokens) / policy.writesPerSecond() * 1e9);
+            clock.sleepNanos(Math.max(1, Math.min(untilOne, TimeUnit.MILLISECONDS.toNanos(10))));
+        }
+    }
+
+    private void refill() {
+        long now = clock.nanoTime();
+        double capacity = Math.max(1, policy.writesPerSecond());
+        tokens = Math.min(capacity, tokens + (now - refilledAt) / 1e9 * policy.writesPerSecond());
+        refilledAt = now;
+    }
+
+    /** Writes a batch, trying again after a jittered, growing backoff while retries are left. */
+    private void write(List<Mutation> batch) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                backend.write(batch).join();
+                if (policy.writesPerSecond() > 0) {
+                    refill();
+                    tokens -= batch.size();
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= policy.retries()) {
+                    throw e;
+                }
+                long ceiling =
+                        policy.retryBackoff().toNanos() * Math.min(1L << Math.min(attempt, 30), MAX_BACKOFF_FACTOR);
+                long wait = ThreadLocalRandom.current().nextLong(ceiling + 1);
+                LOG.warn(
+                        "commit of {} changes to {} failed (attempt {} of {}): {}; trying again in {} ms",
+                        batch.size(),
+                        storageUri,
+                        attempt + 1,
+                        policy.retries() + 1,
+                        e.getCause() == null ? e : e.getCause(),
+                        TimeUnit.NANOSECONDS.toMillis(wait));
+                try {
+                    clock.sleepNanos(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    e.addSuppressed(interrupted);
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static String describe(Pending pending) {
+        if (pending.change != null) {
+            Mutation mutation = pending.change.mutation();
+            return (mutation instanceof Mutation.Put ? "put " : "delete ") + mutation.namespace() + "/" + mutation.key()
+                    + (mutation instanceof Mutation.Put
+                            ? " rev " + ((Mutation.Put) mutation).record().rev()
+                            : "");
+        }
+        return pending.mutations.isEmpty()
+                ? "marker (waits for what is queued before it)"
+                : "save of " + pending.mutations.size() + " changes" + (pending.urgent ? " (urgent)" : "");
     }
 
     private void commit(List<Pending> group) {
@@ -160,7 +331,7 @@ final class CommitPipeline implements AutoCloseable {
         }
         try {
             if (!merged.isEmpty()) {
-                backend.write(new ArrayList<>(merged.values())).join();
+                write(new ArrayList<>(merged.values()));
             }
             for (Pending pending : accepted) {
                 if (pending.change != null) {

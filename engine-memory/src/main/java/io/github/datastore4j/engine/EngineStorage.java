@@ -80,7 +80,8 @@ final class EngineStorage implements Storage {
         this.autosaveInterval = options.autosaveInterval();
         this.quarantineCorrupt = options.quarantineCorrupt();
         this.codec = new JsonCodec(JsonMapper.shared(), options.maxValueBytes());
-        this.pipeline = new CommitPipeline(backend, uri);
+        this.pipeline =
+                new CommitPipeline(backend, uri, CommitPipeline.Policy.of(options), CommitPipeline.Clock.SYSTEM);
         if (durability == Durability.INTERVAL) {
             long millis = autosaveInterval.toMillis();
             timer().scheduleWithFixedDelay(this::autosave, millis, millis, TimeUnit.MILLISECONDS);
@@ -278,20 +279,26 @@ final class EngineStorage implements Storage {
     @Override
     public void save() {
         ensureOpen();
-        join(saveAll(), "save");
+        join(saveAll(true), "save");
     }
 
-    private CompletableFuture<Void> saveAll() {
+    @Override
+    public void awaitIdle() {
+        ensureOpen();
+        join(pipeline.awaitIdle(), "wait for pending commits");
+    }
+
+    private CompletableFuture<Void> saveAll(boolean urgent) {
         List<CompletableFuture<Void>> saves = new ArrayList<>();
         for (Namespace namespace : namespaces.values()) {
-            saves.add(namespace.saveDirty());
+            saves.add(namespace.saveDirty(urgent));
         }
         return CompletableFuture.allOf(saves.toArray(CompletableFuture[]::new));
     }
 
     private void autosave() {
         try {
-            saveAll().join();
+            saveAll(false).join();
         } catch (RuntimeException e) {
             LOG.warn("auto-save of {} failed; the changes stay in memory and are retried at the next save", uri, e);
         }
@@ -317,8 +324,12 @@ final class EngineStorage implements Storage {
     }
 
     CompletableFuture<Void> commit(List<Mutation> batch) {
+        return commit(batch, false);
+    }
+
+    CompletableFuture<Void> commit(List<Mutation> batch, boolean urgent) {
         try {
-            return pipeline.submit(batch);
+            return pipeline.submit(batch, urgent);
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(closedError());
         }
@@ -438,7 +449,7 @@ final class EngineStorage implements Storage {
         RuntimeException failure = null;
         if (durability == Durability.INTERVAL) {
             try {
-                saveAll().join(); // the final save
+                saveAll(true).join(); // the final save
             } catch (RuntimeException e) {
                 failure = e;
                 LOG.error("final save of {} failed; unsaved changes are lost", uri, e);

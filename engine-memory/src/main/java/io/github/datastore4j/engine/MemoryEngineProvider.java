@@ -13,7 +13,11 @@ public final class MemoryEngineProvider implements EngineProvider {
             StorageOptions.DURABILITY,
             StorageOptions.AUTOSAVE,
             StorageOptions.MAX_VALUE_BYTES,
-            StorageOptions.ON_CORRUPT);
+            StorageOptions.ON_CORRUPT,
+            StorageOptions.RETRIES,
+            StorageOptions.RETRY_BACKOFF,
+            StorageOptions.WRITES_PER_SECOND,
+            StorageOptions.DEBUG);
 
     @Override
     public Set<String> settingNames() {

@@ -677,11 +677,14 @@ final class Namespace implements AsyncDatastore {
     @Override
     public CompletableFuture<Void> save() {
         storage.ensureOpen();
-        return saveDirty();
+        return saveDirty(true);
     }
 
-    /** Commits every key changed since the last save, as it is now; on failure the keys stay dirty. */
-    CompletableFuture<Void> saveDirty() {
+    /**
+     * Commits every key changed since the last save, as it is now; on failure the keys stay dirty. An urgent save
+     * (asked for, or at close) is not held back by the rate limit; auto-saves are.
+     */
+    CompletableFuture<Void> saveDirty(boolean urgent) {
         List<Mutation> batch = new ArrayList<>();
         CompletableFuture<Void> committed;
         synchronized (saveLock) {
@@ -690,7 +693,7 @@ final class Namespace implements AsyncDatastore {
                 StoredValue value = current(key);
                 batch.add(value == null ? Mutation.delete(name, key) : Mutation.put(name, value.toRecord()));
             }
-            committed = storage.commit(batch); // an empty batch still waits for earlier commits
+            committed = storage.commit(batch, urgent); // an empty batch still waits for earlier commits
         }
         return committed.whenComplete((ignored, failure) -> {
             if (failure != null) {

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.Durability;
+import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.spi.Record;
 import java.io.IOException;
@@ -98,7 +100,7 @@ class DurabilityTest {
     @Test
     @DisplayName("a failed sync commit fails the write with BACKEND and its cause, and memory keeps the old value")
     void failedCommitIsUndone() {
-        Datastore store = open("");
+        Datastore store = open("?retries=0"); // the injected failure must reach the caller, not be retried away
         store.set("k", "old");
         backend.failNextWrites.set(1);
         assertThatThrownBy(() -> store.set("k", "new"))
@@ -114,7 +116,7 @@ class DurabilityTest {
     @Test
     @DisplayName("a failed create is undone: the key does not exist in memory either")
     void failedCreateIsUndone() {
-        Datastore store = open("");
+        Datastore store = open("?retries=0");
         backend.failNextWrites.set(1);
         assertThatThrownBy(() -> store.increment("counter", 1)).isInstanceOf(BackendException.class);
         assertThat(store.get("counter")).isEmpty();
@@ -124,7 +126,7 @@ class DurabilityTest {
     @Test
     @DisplayName("a change built on a write whose commit failed is refused, never committed, and undone")
     void changeBuiltOnFailedWriteIsRefused() throws Exception {
-        Datastore store = open("");
+        Datastore store = open("?retries=0");
         CompletableFuture<Document> first = holdCommitOf(store, "other");
         CompletableFuture<Long> a = store.async().increment("counter", 1); // queued behind the held commit
         backend.letOneCommitThrough(); // "other" commits; the next commit, holding only a, reaches the gate
@@ -147,7 +149,7 @@ class DurabilityTest {
     @Test
     @DisplayName("waiters see an undone change go back")
     void waitersSeeUndo() throws Exception {
-        Datastore store = open("");
+        Datastore store = open("?retries=0");
         store.set("k", 1);
         CompletableFuture<Document> backToOne = store.async()
                 .awaitChange("k", null)
@@ -256,5 +258,83 @@ class DurabilityTest {
         assertThatThrownBy(() -> storage.datastore("ns"))
                 .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("'bad'");
+    }
+
+    @Test
+    @DisplayName("a backend failing twice then recovering: with retries the write succeeds and nothing is undone")
+    void transientFailureIsRetried() {
+        Datastore store = open("?retries=3&retryBackoff=1ms");
+        backend.failNextWrites.set(2);
+        assertThat(store.set("k", 1).rev()).isEqualTo(1);
+        assertThat(backend.get("ns", "k")).isPresent();
+        assertThat(store.get("k", Integer.class)).contains(1);
+    }
+
+    @Test
+    @DisplayName("a backend failing longer than the retries: the caller gets BACKEND and the change is undone")
+    void persistentFailureReachesTheCaller() {
+        Datastore store = open("?retries=2&retryBackoff=1ms");
+        backend.failNextWrites.set(3);
+        assertThatThrownBy(() -> store.set("k", 1))
+                .isInstanceOf(BackendException.class)
+                .hasMessageContaining("No space left on device");
+        assertThat(store.get("k")).isEmpty();
+        assertThat(backend.failNextWrites).hasValue(0);
+    }
+
+    @Test
+    @DisplayName("awaitIdle returns once every async sync write before it is committed")
+    void awaitIdle() throws Exception {
+        Datastore store = open("");
+        backend.holdCommits();
+        store.async().set("a", 1);
+        assertThat(backend.awaitHeldCommit()).isTrue();
+        store.async().set("b", 2);
+        CompletableFuture<Void> idle =
+                CompletableFuture.runAsync(() -> storages.get(0).awaitIdle());
+        backend.releaseCommits();
+        idle.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(backend.get("ns", "a")).isPresent();
+        assertThat(backend.get("ns", "b")).isPresent();
+    }
+
+    @Test
+    @DisplayName("bad retry and rate settings are refused naming the setting")
+    void badSettings() {
+        for (String bad : List.of(
+                "retries=-1",
+                "retries=x",
+                "retryBackoff=0s",
+                "writesPerSecond=0",
+                "writesPerSecond=nan",
+                "debug=yes")) {
+            assertThatThrownBy(() -> open("?" + bad))
+                    .as(bad)
+                    .isInstanceOfSatisfying(
+                            DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION))
+                    .hasMessageContaining(bad.substring(0, bad.indexOf('=')));
+        }
+    }
+
+    @Test
+    @DisplayName("debug=true logs one line per queued operation")
+    void debugLogs() {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Datastore store = open("?debug=true");
+            store.set("k", 1);
+            store.set("k", 2);
+            store.delete("k");
+        } finally {
+            System.setErr(stderr);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log.lines().filter(line -> line.contains("queued for shared-memory:" + name)))
+                .hasSize(3)
+                .anySatisfy(line -> assertThat(line).endsWith("put ns/k rev 1"))
+                .anySatisfy(line -> assertThat(line).endsWith("put ns/k rev 2"))
+                .anySatisfy(line -> assertThat(line).endsWith("delete ns/k"));
     }
 }

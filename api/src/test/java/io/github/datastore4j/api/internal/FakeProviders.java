@@ -104,6 +104,9 @@ final class FakeProviders {
         public void save() {}
 
         @Override
+        public void awaitIdle() {}
+
+        @Override
         public void close() {
             backend.close();
         }
