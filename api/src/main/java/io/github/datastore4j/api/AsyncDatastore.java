@@ -71,4 +71,7 @@ public interface AsyncDatastore {
     CompletableFuture<Void> save();
 
     CompletableFuture<Void> load();
+
+    /** Like {@link Datastore#acquire(String, Duration, Duration)}; the future fails with {@link LockedException}. */
+    CompletableFuture<Session> acquire(String key, Duration lease, Duration wait);
 }

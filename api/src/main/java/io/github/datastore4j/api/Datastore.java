@@ -184,6 +184,20 @@ public interface Datastore {
     /** Like {@link #awaitSize(String, int)}, giving up after {@code timeout}. */
     Document awaitSize(String key, int minSize, Duration timeout);
 
+    /**
+     * Takes exclusive editing of {@code key} for {@code lease}, waiting up to {@code wait} while another session holds
+     * it. See {@link Session} for what the lease guarantees.
+     *
+     * @throws LockedException if the key is still held when {@code wait} runs out, naming the holder's token
+     * @throws IllegalArgumentException if {@code lease} is not positive
+     */
+    Session acquire(String key, Duration lease, Duration wait);
+
+    /** {@link #acquire(String, Duration, Duration)} that fails at once if the key is held. */
+    default Session acquire(String key, Duration lease) {
+        return acquire(key, lease, Duration.ZERO);
+    }
+
     /** One page of keys, in key order, as {@code query} describes. */
     Page queryKeys(KeyQuery query);
 

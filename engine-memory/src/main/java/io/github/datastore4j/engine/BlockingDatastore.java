@@ -10,6 +10,7 @@ import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.KeyQuery;
 import io.github.datastore4j.api.Page;
+import io.github.datastore4j.api.Session;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -214,6 +215,11 @@ final class BlockingDatastore implements Datastore {
     @Override
     public void load() {
         await(async.load());
+    }
+
+    @Override
+    public Session acquire(String key, Duration lease, Duration wait) {
+        return await(async.acquire(key, lease, wait));
     }
 
     @Override

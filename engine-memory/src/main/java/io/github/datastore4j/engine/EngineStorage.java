@@ -68,6 +68,7 @@ final class EngineStorage implements Storage {
     private final boolean quarantineCorrupt;
     private final List<QuarantinedRecord> quarantined = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private volatile boolean sessionAutosave;
     private ScheduledThreadPoolExecutor timer;
     /** Runs the final save of {@code INTERVAL} mode if the JVM exits without {@link #close()}. */
     private final Thread shutdownHook;
@@ -402,6 +403,39 @@ final class EngineStorage implements Storage {
         ScheduledFuture<?> task =
                 timer().schedule(() -> future.completeExceptionally(error.get()), nanos, TimeUnit.NANOSECONDS);
         future.whenComplete((result, failure) -> task.cancel(false));
+    }
+
+    /** Runs {@code task} on the timer thread after {@code nanos}. */
+    void schedule(Runnable task, long nanos) {
+        timer().schedule(task, Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs {@code task} on the timer thread as soon as it is free. */
+    void runSoon(Runnable task) {
+        timer().execute(task);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Starts, once, the auto-save of open sessions' changed working copies, every {@code autosave} interval. */
+    void autosaveSessions() {
+        if (sessionAutosave) {
+            return;
+        }
+        synchronized (this) {
+            if (sessionAutosave || closed) {
+                return;
+            }
+            sessionAutosave = true;
+            long millis = autosaveInterval.toMillis();
+            timer().scheduleWithFixedDelay(
+                            () -> namespaces.values().forEach(Namespace::autosaveSessions),
+                            millis,
+                            millis,
+                            TimeUnit.MILLISECONDS);
+        }
     }
 
     private synchronized ScheduledThreadPoolExecutor timer() {

@@ -10,9 +10,11 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.MigrationProgress;
 import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Schema;
+import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.WaitTimeoutException;
 import io.github.datastore4j.api.WrongTypeException;
 import io.github.datastore4j.api.spi.Mutation;
@@ -25,14 +27,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -71,6 +76,14 @@ final class Namespace implements AsyncDatastore {
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     /** Orders save batches, so that a later read of a key is never committed before an earlier one. */
     private final Object saveLock = new Object();
+    /** Session grants by key; changed only inside the key's slot. */
+    private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+    /** Acquire attempts waiting for a key; run again when it is freed or its lease ends. */
+    private final ConcurrentHashMap<String, Queue<Runnable>> leaseWaiters = new ConcurrentHashMap<>();
+
+    private final AtomicLong leaseTokens = new AtomicLong();
+    /** Open sessions, for the auto-save. */
+    private final Set<EngineSession> sessions = ConcurrentHashMap.newKeySet();
     /** Read-locked by every change as it takes effect, write-locked by a snapshot: see {@link #snapshotNow()}. */
     private final StampedLock changes = new StampedLock();
 
@@ -178,9 +191,18 @@ final class Namespace implements AsyncDatastore {
 
     /** Runs {@code decide} inside the key's slot and applies what it decided. */
     private <R> CompletableFuture<R> mutate(String key, Function<StoredValue, Outcome<R>> decide) {
+        return mutate(key, NO_SESSION, decide);
+    }
+
+    /**
+     * Like {@link #mutate(String, Function)}, as session {@code token} (or {@link #NO_SESSION}): refused with {@code
+     * LOCKED} when a live lease of another holder covers the key, or when the session's own lease has ended.
+     */
+    private <R> CompletableFuture<R> mutate(String key, long token, Function<StoredValue, Outcome<R>> decide) {
         CompletableFuture<R> result = new CompletableFuture<>();
         runInSlot(key, slot -> {
             try {
+                checkLease(key, token);
                 StoredValue before = slot.current;
                 Outcome<R> outcome = decide.apply(before);
                 if (!outcome.changes) {
@@ -670,6 +692,175 @@ final class Namespace implements AsyncDatastore {
     @Override
     public CompletableFuture<SortedMap<String, Document>> snapshot() {
         return CompletableFuture.completedFuture(snapshotNow());
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    static final long NO_SESSION = 0;
+
+    /** A grant of a key: its fencing token and when it ends, on {@link System#nanoTime()}'s scale. */
+    private record Lease(long token, long endsAt) {
+        boolean live(long now) {
+            return now - endsAt < 0;
+        }
+    }
+
+    /** Inside the key's slot: the write of {@code token} may go ahead, or a {@link LockedException} says why not. */
+    private void checkLease(String key, long token) {
+        Lease lease = leases.get(key);
+        long now = System.nanoTime();
+        if (token == NO_SESSION) {
+            if (lease != null && lease.live(now)) {
+                throw new LockedException(held(key, lease, now) + "; write through its session or wait for release");
+            }
+        } else if (lease == null || lease.token != token || !lease.live(now)) {
+            throw new LockedException("session " + token + " of key '" + key + "' in namespace '" + name
+                    + "' no longer holds it: "
+                    + (lease == null || lease.token == token
+                            ? "its lease ran out"
+                            : "its lease ran out and session " + lease.token + " took the key over")
+                    + "; the write was not applied");
+        }
+    }
+
+    private String held(String key, Lease lease, long now) {
+        return "key '" + key + "' in namespace '" + name + "' is held by session " + lease.token + " for another "
+                + Math.max(1, (lease.endsAt - now) / 1_000_000) + " ms";
+    }
+
+    @Override
+    public CompletableFuture<Session> acquire(String key, Duration lease, Duration wait) {
+        Names.requireValidKey(key);
+        requireNonNull(lease, "lease");
+        requireNonNull(wait, "wait");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive, was " + lease);
+        }
+        if (wait.isNegative()) {
+            throw new IllegalArgumentException("wait must not be negative, was " + wait);
+        }
+        storage.ensureOpen();
+        CompletableFuture<Session> result = new CompletableFuture<>();
+        boolean mayWait = !wait.isZero();
+        Runnable attempt = new Runnable() {
+            @Override
+            public void run() {
+                runInSlot(key, slot -> tryGrant(slot, key, lease.toNanos(), result, mayWait, this));
+            }
+        };
+        if (mayWait) {
+            storage.scheduleTimeout(
+                    result,
+                    () -> new LockedException("key '" + key + "' in namespace '" + name + "' is still held after "
+                            + wait.toMillis() + " ms of waiting"),
+                    wait);
+        }
+        attempt.run();
+        return result;
+    }
+
+    /** Inside the key's slot: grants the key if free or its lease ended, else fails or waits for it to be freed. */
+    private void tryGrant(
+            KeySlot slot,
+            String key,
+            long leaseNanos,
+            CompletableFuture<Session> result,
+            boolean mayWait,
+            Runnable retry) {
+        if (result.isDone()) {
+            return; // timed out meanwhile
+        }
+        long now = System.nanoTime();
+        Lease current = leases.get(key);
+        if (current == null || !current.live(now)) {
+            if (current != null) {
+                LOG.info(
+                        "lease of session {} on key '{}' in namespace '{}' ran out; the key is taken over",
+                        current.token,
+                        key,
+                        name);
+            }
+            Lease granted = new Lease(leaseTokens.incrementAndGet(), now + leaseNanos);
+            leases.put(key, granted);
+            JsonNode working = slot.current != null
+                    ? slot.current.document().value()
+                    : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
+            EngineSession session = new EngineSession(this, key, granted.token, working);
+            if (result.complete(session)) {
+                sessions.add(session);
+                storage.autosaveSessions();
+            } else {
+                leases.remove(key, granted);
+            }
+            return;
+        }
+        if (!mayWait) {
+            result.completeExceptionally(new LockedException(held(key, current, now)));
+            return;
+        }
+        leaseWaiters.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(retry);
+        storage.schedule(retry, current.endsAt - now); // if nobody frees it first
+    }
+
+    /** Writes the session's working copy ({@code null}: unchanged) as session {@code token}. */
+    CompletableFuture<Document> sessionWrite(String key, long token, JsonNode working) {
+        return mutate(key, token, before -> {
+            if (working == null || working.isMissingNode()) {
+                return Outcome.unchanged(before == null ? null : before.document());
+            }
+            StoredValue after = next(key, before, working);
+            return Outcome.change(after, after.document());
+        });
+    }
+
+    CompletableFuture<Void> renew(String key, long token, Duration lease) {
+        requireNonNull(lease, "lease");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive, was " + lease);
+        }
+        CompletableFuture<Void> renewed = new CompletableFuture<>();
+        runInSlot(key, slot -> {
+            try {
+                checkLease(key, token);
+                leases.put(key, new Lease(token, System.nanoTime() + lease.toNanos()));
+                renewed.complete(null);
+            } catch (RuntimeException e) {
+                renewed.completeExceptionally(e);
+            }
+        });
+        return renewed;
+    }
+
+    /** Frees the session's key, if it still holds it, and lets waiting acquirers try again. */
+    void free(EngineSession session) {
+        sessions.remove(session);
+        if (storage.isClosed()) {
+            return;
+        }
+        runInSlot(session.key(), slot -> {
+            Lease lease = leases.get(session.key());
+            if (lease != null && lease.token == session.token()) {
+                leases.remove(session.key());
+            }
+            Queue<Runnable> waiting = leaseWaiters.remove(session.key());
+            if (waiting != null) {
+                waiting.forEach(storage::runSoon); // outside this slot op: each retry queues into the slot again
+            }
+        });
+    }
+
+    JsonNode sessionTree(String key, Object value) {
+        return codec.toTree(name, key, value);
+    }
+
+    byte[] sessionBytes(String key, JsonNode value) {
+        return codec.toBytes(name, key, value);
+    }
+
+    void autosaveSessions() {
+        for (EngineSession session : sessions) {
+            session.autosave();
+        }
     }
 
     // ---------------------------------------------------------------- persistence

@@ -12,9 +12,11 @@ import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.InvalidKeyException;
 import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.MigrationException;
 import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Schema;
+import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.WaitTimeoutException;
@@ -1072,6 +1074,207 @@ public abstract class DatastoreCompatibilityKit {
                     v2(),
                     (committed, toMigrate, total) -> progress.add(committed + "/" + toMigrate + "/" + total));
             assertThat(progress).as("nothing left to migrate").containsExactly("0/0/2500");
+        }
+    }
+
+    @Nested
+    @DisplayName("sessions: exclusive editing under a lease")
+    class Sessions {
+        private static final Duration LONG = Duration.ofMinutes(5);
+
+        @Test
+        @DisplayName("a held key refuses other acquirers and plain writes with LOCKED, naming the holder")
+        void exclusive() {
+            store.set("hero", Map.of("hp", 10));
+            try (Session held = store.acquire("hero", LONG)) {
+                assertThatThrownBy(() -> store.acquire("hero", LONG))
+                        .isInstanceOf(LockedException.class)
+                        .hasMessageContaining("'hero'")
+                        .hasMessageContaining("session " + held.token());
+                assertThatThrownBy(() -> store.set("hero", Map.of("hp", 0)))
+                        .isInstanceOf(LockedException.class)
+                        .satisfies(
+                                e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.LOCKED));
+                assertThatThrownBy(() -> store.increment("hero", 1)).isInstanceOf(LockedException.class);
+                assertThatThrownBy(() -> store.delete("hero")).isInstanceOf(LockedException.class);
+                store.set("other", 1); // other keys are not held
+            }
+            assertThat(store.get("hero").orElseThrow().get("hp").asInt()).isEqualTo(10);
+        }
+
+        @Test
+        @DisplayName("release() saves the edits with rev + 1 and frees the key")
+        void releaseSaves() {
+            long rev = store.set("hero", Map.of("hp", 10)).rev();
+            Session session = store.acquire("hero", LONG);
+            assertThat(session.value().get("hp").asInt()).isEqualTo(10);
+            session.edit(value -> ((ObjectNode) value).put("hp", 7));
+            Document released = session.release();
+            assertThat(released.rev()).isEqualTo(rev + 1);
+            assertThat(store.get("hero").orElseThrow().get("hp").asInt()).isEqualTo(7);
+            assertThatThrownBy(() -> session.edit(value -> {})).isInstanceOf(IllegalStateException.class);
+            store.set("hero", Map.of("hp", 1)); // free again
+        }
+
+        @Test
+        @DisplayName("save() without an edit writes nothing: the change is found by checksum")
+        void unchangedIsNotWritten() {
+            long rev = store.set("hero", Map.of("hp", 10)).rev();
+            try (Session session = store.acquire("hero", LONG)) {
+                session.edit(value -> ((ObjectNode) value).put("hp", 10)); // same content
+                assertThat(session.save().rev()).isEqualTo(rev);
+                session.set(Map.of("hp", 9));
+                assertThat(session.save().rev()).isEqualTo(rev + 1);
+                assertThat(session.save().rev()).isEqualTo(rev + 1);
+            }
+        }
+
+        @Test
+        @DisplayName("close() without saving discards the edits and frees the key")
+        void closeDiscards() {
+            store.set("hero", Map.of("hp", 10));
+            Session session = store.acquire("hero", LONG);
+            session.edit(value -> ((ObjectNode) value).put("hp", 0));
+            session.close();
+            session.close(); // idempotent
+            assertThat(store.get("hero").orElseThrow().get("hp").asInt()).isEqualTo(10);
+            store.acquire("hero", LONG).close();
+        }
+
+        @Test
+        @DisplayName("a missing key starts from the schema's template and is created at the latest version")
+        void templateForNewKeys() {
+            Datastore profiles = storage.datastore(
+                    "profiles",
+                    Schema.builder()
+                            .template(object().put("coins", 100))
+                            .migrate(0, value -> value)
+                            .build());
+            try (Session session = profiles.acquire("newcomer", LONG)) {
+                assertThat(session.value().toString()).isEqualTo("{\"coins\":100}");
+                session.edit(value -> ((ObjectNode) value).put("coins", 150));
+                Document created = session.release();
+                assertThat(created.schemaVersion()).isEqualTo(1);
+                assertThat(created.value().toString()).isEqualTo("{\"coins\":150}");
+            }
+            try (Session session = store.acquire("nothing", LONG)) {
+                assertThat(session.value().isMissingNode()).isTrue();
+                session.release();
+            }
+            assertThat(store.contains("nothing"))
+                    .as("an untouched missing key stays missing")
+                    .isFalse();
+        }
+
+        @Test
+        @DisplayName("a waiting acquirer gets the key when the holder releases, and sees the saved value")
+        void waiterGetsKeyOnRelease() {
+            store.set("hero", Map.of("hp", 10));
+            Session first = store.acquire("hero", LONG);
+            CompletableFuture<Session> second = store.async().acquire("hero", LONG, WAIT);
+            assertThat(second).isNotDone();
+            first.set(Map.of("hp", 3));
+            first.release();
+            try (Session next = second.join()) {
+                assertThat(next.token()).isGreaterThan(first.token());
+                assertThat(next.value().get("hp").asInt()).isEqualTo(3);
+            }
+        }
+
+        @Test
+        @DisplayName("a wait that runs out fails with LOCKED and leaves the holder in place")
+        void waitRunsOut() {
+            try (Session held = store.acquire("hero", LONG)) {
+                assertThatThrownBy(() -> store.acquire("hero", LONG, Duration.ofMillis(50)))
+                        .isInstanceOf(LockedException.class)
+                        .hasMessageContaining("still held");
+                held.set(1);
+                assertThat(held.save().value().asInt()).isEqualTo(1);
+            }
+        }
+
+        @Test
+        @DisplayName("a lease that runs out is taken over; the old holder's later save and renew are rejected")
+        void takeoverFencesTheOldHolder() {
+            store.set("hero", Map.of("hp", 10));
+            Session stale = store.acquire("hero", Duration.ofMillis(100));
+            stale.edit(value -> ((ObjectNode) value).put("hp", -1));
+            try (Session next = store.acquire("hero", LONG, WAIT)) { // waits for the lease to run out
+                assertThat(next.token()).isGreaterThan(stale.token());
+                assertThatThrownBy(stale::save)
+                        .isInstanceOf(LockedException.class)
+                        .hasMessageContaining("session " + next.token() + " took the key over")
+                        .hasMessageContaining("not applied");
+                assertThatThrownBy(() -> stale.renew(LONG)).isInstanceOf(LockedException.class);
+                assertThatThrownBy(stale::release).isInstanceOf(LockedException.class);
+                next.set(Map.of("hp", 20));
+                next.release();
+            }
+            assertThat(store.get("hero").orElseThrow().get("hp").asInt()).isEqualTo(20);
+        }
+
+        @Test
+        @DisplayName("edits are auto-saved on the storage's schedule while the session stays open")
+        void autosave() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            storage.close();
+            storage = Storage.open(
+                    storageUri(directory),
+                    options()
+                            .overriddenBy(StorageOptions.builder()
+                                    .autosaveInterval(Duration.ofMillis(20))
+                                    .build()));
+            Datastore profiles = storage.datastore("profiles");
+            try (Session session = profiles.acquire("hero", LONG)) {
+                session.set(Map.of("hp", 1));
+                assertThat(profiles.awaitMatch("hero", value -> value.path("hp").asInt() == 1, WAIT)
+                                .rev())
+                        .isEqualTo(1);
+                session.edit(value -> ((ObjectNode) value).put("hp", 2));
+                profiles.awaitMatch("hero", value -> value.path("hp").asInt() == 2, WAIT);
+                storage.save(); // interval and none modes: make it durable now
+            }
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+            assertThat(storage.datastore("profiles")
+                            .get("hero")
+                            .orElseThrow()
+                            .get("hp")
+                            .asInt())
+                    .isEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("sessions exclude each other: 4 threads × 25 read-modify-write rounds lose no update")
+        void mutualExclusion() throws Exception {
+            store.set("counter", Map.of("n", 0));
+            ThreadRace.run(4, thread -> {
+                for (int i = 0; i < 25; i++) {
+                    try (Session session = store.acquire("counter", LONG, WAIT)) {
+                        int n = session.value().get("n").asInt();
+                        session.set(Map.of("n", n + 1));
+                        session.release();
+                    }
+                }
+            });
+            assertThat(store.get("counter").orElseThrow().get("n").asInt()).isEqualTo(100);
+        }
+
+        @Test
+        @DisplayName("bad leases and keys are refused by name")
+        void badInput() {
+            assertThatThrownBy(() -> store.acquire("hero", Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("lease");
+            assertThatThrownBy(() -> store.acquire("hero", LONG, Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("wait");
+            assertThatThrownBy(() -> store.acquire("", LONG)).isInstanceOf(InvalidKeyException.class);
+            try (Session session = store.acquire("hero", LONG)) {
+                assertThatThrownBy(() -> session.renew(Duration.ofMillis(-1)))
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> session.set(new Exploding())).isInstanceOf(DatastoreException.class);
+            }
         }
     }
 

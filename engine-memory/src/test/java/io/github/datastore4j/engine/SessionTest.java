@@ -1,0 +1,107 @@
+package io.github.datastore4j.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.Session;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.WaitTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What the engine does for sessions beyond the kit's {@code Sessions} tests: renewal, and an auto-save that never
+ * blocks the storage's timer and retries a failed write. Observed through {@link SharedMemoryBackendProvider}.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SessionTest {
+    private static final Duration LONG = Duration.ofMinutes(5);
+
+    private final String name = "sessions-" + UUID.randomUUID();
+    private final SharedMemoryBackendProvider.Store backend = SharedMemoryBackendProvider.store(name);
+    private final List<Storage> storages = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        backend.releaseCommits();
+        storages.forEach(Storage::close);
+        SharedMemoryBackendProvider.STORES.remove(name);
+    }
+
+    private Storage openStorage(String settings) {
+        Storage storage = Storage.open("shared-memory:" + name + settings);
+        storages.add(storage);
+        return storage;
+    }
+
+    @Test
+    @DisplayName("renew() moves the end of the lease: a waiter past the old end still finds the key held")
+    void renewExtends() {
+        Datastore store = openStorage("").datastore("ns");
+        try (Session session = store.acquire("k", Duration.ofSeconds(1))) {
+            session.renew(LONG);
+            assertThatThrownBy(() -> store.acquire("k", LONG, Duration.ofMillis(1_500)))
+                    .isInstanceOf(LockedException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("an auto-save stuck in the backend does not stall the storage's timer: timeouts still fire")
+    void autosaveNeverBlocksTheTimer() throws Exception {
+        Datastore store = openStorage("?autosave=20ms").datastore("ns");
+        Session session = store.acquire("k", LONG);
+        backend.holdCommits();
+        session.set(Map.of("v", 1));
+        assertThat(backend.awaitHeldCommit())
+                .as("the auto-save reached the backend")
+                .isTrue();
+
+        assertThatThrownBy(() -> store.awaitChange("other", Duration.ofMillis(50)))
+                .as("the timer thread is free to fire a wait's timeout")
+                .isInstanceOf(WaitTimeoutException.class);
+
+        backend.releaseCommits();
+        session.release();
+        assertThat(backend.get("ns", "k")).isPresent();
+    }
+
+    @Test
+    @DisplayName("a failed auto-save is written again at the next one")
+    void failedAutosaveIsRetried() throws Exception {
+        backend.failNextWrites.set(1);
+        backend.committed = new CountDownLatch(1);
+        Datastore store = openStorage("?autosave=20ms&retries=0").datastore("ns");
+        try (Session session = store.acquire("k", LONG)) {
+            session.set(Map.of("v", 1));
+            assertThat(backend.committed.await(30, TimeUnit.SECONDS))
+                    .as("written after the failure")
+                    .isTrue();
+            assertThat(backend.failNextWrites).hasValue(0);
+            assertThat(backend.get("ns", "k").orElseThrow().rev()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("a session outliving its storage fails clearly; nothing is written")
+    void storageClosed() {
+        Storage storage = openStorage("?autosave=1h");
+        Session session = storage.datastore("ns").acquire("k", LONG);
+        session.set(1);
+        storage.close();
+        assertThatThrownBy(session::save).isInstanceOf(DatastoreException.class).hasMessageContaining("closed");
+        session.close();
+        assertThat(backend.get("ns", "k")).isEmpty();
+    }
+}
