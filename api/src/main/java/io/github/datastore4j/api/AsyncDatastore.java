@@ -8,6 +8,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The non-blocking face of a {@link Datastore}: the same operations, with the same guarantees, returning
@@ -43,6 +44,12 @@ public interface AsyncDatastore {
     CompletableFuture<Integer> push(String key, Object item);
 
     CompletableFuture<Document> update(String key, UnaryOperator<JsonNode> function);
+
+    CompletableFuture<Optional<ObjectNode>> getMetadata(String key);
+
+    CompletableFuture<Document> updateMetadata(String key, UnaryOperator<ObjectNode> function);
+
+    CompletableFuture<Document> setMetadata(String key, Object metadata);
 
     <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function);
 

@@ -7,6 +7,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * JSON values under string keys in one namespace, with atomic operations, revisions and blocking waits.
@@ -71,6 +72,32 @@ public interface Datastore {
 
     /** The document of {@code key} (value, rev, schema version), or empty if it does not exist. */
     Optional<Document> getDocument(String key);
+
+    /**
+     * A copy of the metadata of {@code key} — a JSON object, empty if it has none, with the schema's {@link
+     * Schema#metadataTemplate() metadata defaults} filled in — or empty if the key does not exist.
+     */
+    Optional<ObjectNode> getMetadata(String key);
+
+    /**
+     * Atomically replaces the metadata of {@code key} with {@code function(current)}, leaving the value as it is, and
+     * returns the new document. Like every change it raises the revision by one and wakes waiters of the key. The
+     * function gets a private copy it may change and return; if it throws, nothing changes.
+     *
+     * @throws KeyNotFoundException if the key does not exist: metadata lives beside a value
+     * @throws DatastoreException with {@link ErrorCode#INVALID_VALUE} if the function returns {@code null}
+     */
+    Document updateMetadata(String key, UnaryOperator<ObjectNode> function);
+
+    /**
+     * Replaces the metadata of {@code key} with {@code metadata} (mapped with Jackson to a JSON object), leaving the
+     * value as it is. See {@link #updateMetadata(String, UnaryOperator)}.
+     *
+     * @throws KeyNotFoundException if the key does not exist
+     * @throws DatastoreException with {@link ErrorCode#INVALID_VALUE} if {@code metadata} does not map to a JSON
+     *     object
+     */
+    Document setMetadata(String key, Object metadata);
 
     /** Whether {@code key} exists. */
     boolean contains(String key);

@@ -5,9 +5,12 @@ import static java.util.Objects.requireNonNull;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * What a key holds: its value as JSON, its revision and the schema version of the value.
+ * What a key holds: its value as JSON, its metadata (a JSON object beside the value, empty if the document has none),
+ * its revision and the schema version of the value.
  *
  * <p>{@code rev} starts at 1 when a key is created and grows by one on every change; a deleted and re-created key
  * starts again at 1. The schema version is the version of the value's shape, moved forward by migrations.
@@ -18,14 +21,18 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Document {
     private static final JsonMapper MAPPER = JsonMapper.shared();
 
+    private static final ObjectNode NO_METADATA = JsonNodeFactory.instance.objectNode();
+
     private final String key;
     private final JsonNode value;
+    private final ObjectNode metadata;
     private final long rev;
     private final int schemaVersion;
 
-    private Document(String key, JsonNode value, long rev, int schemaVersion) {
+    private Document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
         this.key = key;
         this.value = value;
+        this.metadata = metadata;
         this.rev = rev;
         this.schemaVersion = schemaVersion;
     }
@@ -44,15 +51,25 @@ public final class Document {
      * {@code value} afterwards.
      */
     public static Document ofOwned(String key, JsonNode value, long rev, int schemaVersion) {
+        return ofOwned(key, value, NO_METADATA, rev, schemaVersion);
+    }
+
+    /**
+     * For engines: like {@link #ofOwned(String, JsonNode, long, int)}, with metadata, also owned without copying.
+     *
+     * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
+     */
+    public static Document ofOwned(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
         requireNonNull(key, "key");
         requireNonNull(value, "value");
+        requireNonNull(metadata, "metadata");
         if (rev < 1) {
             throw new IllegalArgumentException("rev must be at least 1, was " + rev);
         }
         if (schemaVersion < 0) {
             throw new IllegalArgumentException("schemaVersion must not be negative, was " + schemaVersion);
         }
-        return new Document(key, value, rev, schemaVersion);
+        return new Document(key, value, metadata, rev, schemaVersion);
     }
 
     public String key() {
@@ -88,6 +105,16 @@ public final class Document {
         return value;
     }
 
+    /** A copy of the metadata: a JSON object, empty if the document has none; change it freely. */
+    public ObjectNode metadata() {
+        return metadata.deepCopy();
+    }
+
+    /** The metadata without copying it, for engines and views that promise not to change it. */
+    public ObjectNode sharedMetadata() {
+        return metadata;
+    }
+
     /** The revision: 1 when created, +1 on every change. */
     public long rev() {
         return rev;
@@ -110,7 +137,8 @@ public final class Document {
         return rev == that.rev
                 && schemaVersion == that.schemaVersion
                 && key.equals(that.key)
-                && value.equals(that.value);
+                && value.equals(that.value)
+                && metadata.equals(that.metadata);
     }
 
     @Override
@@ -120,6 +148,7 @@ public final class Document {
 
     @Override
     public String toString() {
-        return "Document{key='" + key + "', rev=" + rev + ", schemaVersion=" + schemaVersion + ", value=" + value + '}';
+        return "Document{key='" + key + "', rev=" + rev + ", schemaVersion=" + schemaVersion + ", value=" + value
+                + (metadata.isEmpty() ? "" : ", metadata=" + metadata) + '}';
     }
 }

@@ -30,5 +30,7 @@ public enum ErrorCode {
     /** A blocking call was interrupted. */
     INTERRUPTED,
     /** A record could not be brought to its namespace's schema version, or is newer than the schema. */
-    MIGRATION
+    MIGRATION,
+    /** An operation needs a key that does not exist. */
+    NOT_FOUND
 }

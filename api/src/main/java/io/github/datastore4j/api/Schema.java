@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The shape of a namespace's values over time: an ordered list of {@link Migration}s, step {@code N} taking a value
@@ -32,11 +33,13 @@ public final class Schema {
 
     private final List<Migration> steps;
     private final JsonNode template;
+    private final ObjectNode metadataTemplate;
     private final Map<String, JsonNode> seed;
 
-    private Schema(List<Migration> steps, JsonNode template, Map<String, JsonNode> seed) {
+    private Schema(List<Migration> steps, JsonNode template, ObjectNode metadataTemplate, Map<String, JsonNode> seed) {
         this.steps = List.copyOf(steps);
         this.template = template;
+        this.metadataTemplate = metadataTemplate;
         this.seed = Collections.unmodifiableMap(new LinkedHashMap<>(seed));
     }
 
@@ -60,6 +63,14 @@ public final class Schema {
     }
 
     /**
+     * A copy of the metadata defaults, if there are any: a new document's metadata starts as this object, and a
+     * field of it that a stored document's metadata lacks reads as its default.
+     */
+    public Optional<ObjectNode> metadataTemplate() {
+        return Optional.ofNullable(metadataTemplate).map(ObjectNode::deepCopy);
+    }
+
+    /**
      * Documents written when the namespace is opened under this schema and holds no key, in the order given: seed
      * data for a new store. A namespace that holds anything is left alone. Copies.
      */
@@ -72,6 +83,7 @@ public final class Schema {
     @Override
     public String toString() {
         return "Schema[version " + version() + (template == null ? "" : ", template " + template)
+                + (metadataTemplate == null ? "" : ", metadata template " + metadataTemplate)
                 + (seed.isEmpty() ? "" : ", " + seed.size() + " seed documents") + "]";
     }
 
@@ -79,6 +91,7 @@ public final class Schema {
         private final List<Migration> steps = new ArrayList<>();
         private final Map<String, JsonNode> seed = new LinkedHashMap<>();
         private JsonNode template;
+        private ObjectNode metadataTemplate;
 
         private Builder() {}
 
@@ -94,6 +107,28 @@ public final class Schema {
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("template does not map to JSON: " + e.getMessage(), e);
             }
+            return this;
+        }
+
+        /**
+         * Sets the metadata defaults: a JSON object, from anything Jackson maps to one (a {@code Map}, a record, a
+         * POJO, an {@code ObjectNode}), copied now. See {@link Schema#metadataTemplate()}.
+         *
+         * @throws IllegalArgumentException if {@code metadata} does not map to a JSON object
+         */
+        public Builder metadataTemplate(Object metadata) {
+            requireNonNull(metadata, "metadataTemplate");
+            JsonNode tree;
+            try {
+                tree = MAPPER.valueToTree(metadata);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("metadata template does not map to JSON: " + e.getMessage(), e);
+            }
+            if (!(tree instanceof ObjectNode)) {
+                throw new IllegalArgumentException(
+                        "metadata template must be a JSON object, was " + tree.getNodeType() + ": " + tree);
+            }
+            this.metadataTemplate = (ObjectNode) tree;
             return this;
         }
 
@@ -135,7 +170,7 @@ public final class Schema {
         }
 
         public Schema build() {
-            return new Schema(steps, template, seed);
+            return new Schema(steps, template, metadataTemplate, seed);
         }
     }
 }

@@ -20,6 +20,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The blocking face of a {@link Namespace}: each call waits for its future and rethrows its failure unwrapped.
@@ -215,6 +216,21 @@ final class BlockingDatastore implements Datastore {
     @Override
     public void load() {
         await(async.load());
+    }
+
+    @Override
+    public Optional<ObjectNode> getMetadata(String key) {
+        return await(async.getMetadata(key));
+    }
+
+    @Override
+    public Document updateMetadata(String key, UnaryOperator<ObjectNode> function) {
+        return await(async.updateMetadata(key, function));
+    }
+
+    @Override
+    public Document setMetadata(String key, Object metadata) {
+        return await(async.setMetadata(key, metadata));
     }
 
     @Override

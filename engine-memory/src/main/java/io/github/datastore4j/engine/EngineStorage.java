@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The engine's {@link Storage}: namespaces over one {@link Backend}, a commit pipeline, and a timer for wait
@@ -173,8 +174,9 @@ final class EngineStorage implements Storage {
                     tree = migrateStep(namespace, stored.key(), version, step, schema.step(step), tree);
                 }
                 StoredValue after = new StoredValue(
-                        Document.ofOwned(stored.key(), tree, stored.rev() + 1, target),
-                        codec.toBytes(namespace, stored.key(), tree));
+                        Document.ofOwned(stored.key(), tree, stored.sharedMetadata(), stored.rev() + 1, target),
+                        codec.toBytes(namespace, stored.key(), tree),
+                        entry.getValue().metadataJson());
                 entry.setValue(after);
                 migrated.add(after);
             }
@@ -203,8 +205,11 @@ final class EngineStorage implements Storage {
         List<StoredValue> seeded = new ArrayList<>();
         schema.seed().forEach((key, tree) -> {
             Names.requireValidKey(key);
+            ObjectNode metadata = schema.metadataTemplate().orElseGet(JsonCodec::emptyObject);
             StoredValue value = new StoredValue(
-                    Document.ofOwned(key, tree, 1, schema.version()), codec.toBytes(namespace, key, tree));
+                    Document.ofOwned(key, tree, metadata, 1, schema.version()),
+                    codec.toBytes(namespace, key, tree),
+                    codec.metadataBytes(namespace, key, metadata));
             loaded.put(key, value);
             seeded.add(value);
         });
@@ -376,7 +381,8 @@ final class EngineStorage implements Storage {
 
     private StoredValue verify(String namespace, Record record) {
         byte[] json = record.value();
-        long computed = Record.checksumOf(json);
+        byte[] metadataJson = record.metadata();
+        long computed = Record.checksumOf(json, metadataJson);
         if (computed != record.checksum()) {
             throw new CorruptDataException("record of key '" + record.key() + "' in namespace '" + namespace + "' of "
                     + uri + " fails its CRC32C checksum (stored " + record.checksum() + ", computed " + computed
@@ -384,7 +390,11 @@ final class EngineStorage implements Storage {
         }
         try {
             JsonNode tree = codec.parse(json);
-            return new StoredValue(Document.ofOwned(record.key(), tree, record.rev(), record.schemaVersion()), json);
+            ObjectNode metadata = codec.parseMetadata(metadataJson);
+            return new StoredValue(
+                    Document.ofOwned(record.key(), tree, metadata, record.rev(), record.schemaVersion()),
+                    json,
+                    metadataJson);
         } catch (JacksonException | IllegalArgumentException e) {
             throw new CorruptDataException(
                     "record of key '" + record.key() + "' in namespace '" + namespace + "' of " + uri

@@ -10,7 +10,9 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.MissingNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns caller objects into private JSON trees and trees into bytes, enforcing the value size limit. Stateless and
@@ -88,6 +90,51 @@ final class JsonCodec {
         }
         return bytes;
     }
+
+    /**
+     * A private object tree of {@code metadata}, which must map to a JSON object.
+     *
+     * @throws DatastoreException with {@code INVALID_VALUE} if it does not
+     */
+    ObjectNode toMetadataTree(String namespace, String key, Object metadata) {
+        if (metadata == null) {
+            throw new NullPointerException(
+                    "metadata for key '" + key + "' in namespace '" + namespace + "' is null; use an empty map");
+        }
+        JsonNode tree =
+                metadata instanceof JsonNode ? ((JsonNode) metadata).deepCopy() : toTree(namespace, key, metadata);
+        if (!(tree instanceof ObjectNode)) {
+            throw new DatastoreException(
+                    ErrorCode.INVALID_VALUE,
+                    "metadata for key '" + key + "' in namespace '" + namespace + "' must be a JSON object, was "
+                            + describe(tree));
+        }
+        return (ObjectNode) tree;
+    }
+
+    /** The UTF-8 JSON of {@code metadata}, or no bytes when it is empty; refused if larger than the limit. */
+    byte[] metadataBytes(String namespace, String key, ObjectNode metadata) {
+        return metadata.isEmpty() ? StoredValue.NO_METADATA : toBytes(namespace, key, metadata);
+    }
+
+    /** Parses stored metadata bytes, no bytes being no metadata; failures mean corruption, as for {@link #parse}. */
+    ObjectNode parseMetadata(byte[] json) {
+        if (json.length == 0) {
+            return EMPTY_OBJECT;
+        }
+        JsonNode tree = parse(json);
+        if (!(tree instanceof ObjectNode)) {
+            throw new IllegalArgumentException("its metadata is not a JSON object but " + describe(tree));
+        }
+        return (ObjectNode) tree;
+    }
+
+    /** An empty object shared by every document without metadata; no one may change it. */
+    static ObjectNode emptyObject() {
+        return EMPTY_OBJECT;
+    }
+
+    private static final ObjectNode EMPTY_OBJECT = JsonNodeFactory.instance.objectNode();
 
     /** Parses stored bytes; the caller maps failures to a corruption error naming the record. */
     JsonNode parse(byte[] json) {

@@ -9,6 +9,7 @@ import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.KeyNotFoundException;
 import io.github.datastore4j.api.KeyQuery;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.MigrationProgress;
@@ -49,6 +50,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One namespace of an {@link EngineStorage}: every key's {@link KeySlot}, a sorted index of the keys that exist, and
@@ -90,6 +92,10 @@ final class Namespace implements AsyncDatastore {
     private final BlockingDatastore blocking;
     /** The schema this namespace was opened under, or {@code null}: then writes keep the version they found. */
     private final Schema schema;
+    /** The metadata of a new key, the schema's metadata template (or empty), shared by every such document. */
+    private final ObjectNode newMetadata;
+
+    private final byte[] newMetadataJson;
 
     Namespace(EngineStorage storage, String name, JsonCodec codec, Map<String, StoredValue> loaded, Schema schema) {
         this.storage = storage;
@@ -97,7 +103,12 @@ final class Namespace implements AsyncDatastore {
         this.codec = codec;
         this.schema = schema;
         this.blocking = new BlockingDatastore(this);
-        loaded.forEach((key, value) -> {
+        this.newMetadata = schema == null
+                ? JsonCodec.emptyObject()
+                : schema.metadataTemplate().orElseGet(JsonCodec::emptyObject);
+        this.newMetadataJson = codec.metadataBytes(name, "(metadata template)", newMetadata);
+        loaded.forEach((key, stored) -> {
+            StoredValue value = withMetadataDefaults(stored);
             KeySlot slot = new KeySlot(key, this::retire);
             slot.current = value;
             slot.committed = value;
@@ -332,7 +343,84 @@ final class Namespace implements AsyncDatastore {
         int schemaVersion = schema != null
                 ? schema.version()
                 : before == null ? 0 : before.document().schemaVersion();
-        return new StoredValue(Document.ofOwned(key, tree, rev, schemaVersion), json);
+        ObjectNode metadata = before == null ? newMetadata : before.document().sharedMetadata();
+        byte[] metadataJson = before == null ? newMetadataJson : before.metadataJson();
+        return new StoredValue(Document.ofOwned(key, tree, metadata, rev, schemaVersion), json, metadataJson);
+    }
+
+    /**
+     * {@code value} with the schema's metadata defaults filled in where its metadata lacks them: in memory only, so
+     * the stored record catches up with the key's next change.
+     */
+    private StoredValue withMetadataDefaults(StoredValue value) {
+        if (value == null || newMetadata.isEmpty()) {
+            return value;
+        }
+        Document document = value.document();
+        ObjectNode stored = document.sharedMetadata();
+        ObjectNode filled = null;
+        for (Map.Entry<String, JsonNode> field : newMetadata.properties()) {
+            if (!stored.has(field.getKey())) {
+                if (filled == null) {
+                    filled = stored.deepCopy();
+                }
+                filled.set(field.getKey(), field.getValue().deepCopy());
+            }
+        }
+        if (filled == null) {
+            return value;
+        }
+        return new StoredValue(
+                Document.ofOwned(
+                        document.key(), document.sharedValue(), filled, document.rev(), document.schemaVersion()),
+                value.json(),
+                codec.metadataBytes(name, document.key(), filled));
+    }
+
+    @Override
+    public CompletableFuture<Optional<ObjectNode>> getMetadata(String key) {
+        StoredValue value = read(key);
+        return CompletableFuture.completedFuture(
+                value == null ? Optional.empty() : Optional.of(value.document().metadata()));
+    }
+
+    @Override
+    public CompletableFuture<Document> updateMetadata(String key, UnaryOperator<ObjectNode> function) {
+        Names.requireValidKey(key);
+        requireNonNull(function, "function");
+        return replaceMetadata(key, function);
+    }
+
+    @Override
+    public CompletableFuture<Document> setMetadata(String key, Object metadata) {
+        Names.requireValidKey(key);
+        ObjectNode tree = codec.toMetadataTree(name, key, metadata);
+        return replaceMetadata(key, current -> tree);
+    }
+
+    /** Inside the key's slot: a new revision with the value as it was and the metadata {@code function} gives. */
+    private CompletableFuture<Document> replaceMetadata(String key, UnaryOperator<ObjectNode> function) {
+        return mutate(key, before -> {
+            if (before == null) {
+                throw new KeyNotFoundException("key '" + key + "' in namespace '" + name
+                        + "' does not exist: metadata lives beside a value, so set the value first");
+            }
+            Document document = before.document();
+            ObjectNode updated = function.apply(document.metadata());
+            if (updated == null) {
+                throw new DatastoreException(
+                        ErrorCode.INVALID_VALUE,
+                        "metadata function for key '" + key + "' in namespace '" + name
+                                + "' returned null; return an object (empty for no metadata)");
+            }
+            ObjectNode metadata = codec.toMetadataTree(name, key, updated); // a copy: the function may keep it
+            StoredValue after = new StoredValue(
+                    Document.ofOwned(
+                            key, document.sharedValue(), metadata, document.rev() + 1, document.schemaVersion()),
+                    before.json(),
+                    codec.metadataBytes(name, key, metadata));
+            return Outcome.change(after, after.document());
+        });
     }
 
     private StoredValue next(String key, StoredValue before, JsonNode tree) {
@@ -915,7 +1003,7 @@ final class Namespace implements AsyncDatastore {
             runInSlot(key, slot -> {
                 try {
                     StoredValue before = slot.current;
-                    StoredValue after = loaded.get(key);
+                    StoredValue after = withMetadataDefaults(loaded.get(key));
                     if (before != after) {
                         setCurrent(slot, before, after);
                     }

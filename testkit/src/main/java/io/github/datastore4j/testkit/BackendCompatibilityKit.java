@@ -165,6 +165,29 @@ public abstract class BackendCompatibilityKit {
         }
 
         @Test
+        @DisplayName("document metadata round-trips byte for byte, by read and scan, and goes when overwritten without")
+        void documentMetadataKept() {
+            byte[] value = "{\"hp\":10,\"n\":1.10}".getBytes(StandardCharsets.UTF_8);
+            byte[] metadata = "{\"owner\":\"ann\",\"tags\":[\"a\",\"é\"],\"at\":1.50}".getBytes(StandardCharsets.UTF_8);
+            Record record = Record.of("k", 3, 2, value, metadata);
+            write(Mutation.put("ns", record), Mutation.put("ns", record("plain", 1, "[]")));
+            Record back = read("ns", "k").orElseThrow();
+            assertThat(back).isEqualTo(record);
+            assertThat(back.metadata()).isEqualTo(metadata);
+            assertThat(back.value()).isEqualTo(value);
+            assertThat(back.checksumValid()).isTrue();
+            assertThat(read("ns", "plain").orElseThrow().hasMetadata()).isFalse();
+            List<Record> scanned = new ArrayList<>();
+            backend.scan("ns", scanned::add).join();
+            assertThat(scanned).contains(record);
+
+            write(Mutation.put("ns", record("k", 4, "0")));
+            Record overwritten = read("ns", "k").orElseThrow();
+            assertThat(overwritten.hasMetadata()).isFalse();
+            assertThat(overwritten.value()).isEqualTo("0".getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Test
         @DisplayName("a record whose checksum does not match is stored and returned as given, for the engine to judge")
         void badChecksumReturnedVerbatim() {
             Record lying = new Record("k", 1, 0, 12345L, "{}".getBytes(StandardCharsets.UTF_8));

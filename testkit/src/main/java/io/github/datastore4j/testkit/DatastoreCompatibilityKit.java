@@ -11,6 +11,7 @@ import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.InvalidKeyException;
+import io.github.datastore4j.api.KeyNotFoundException;
 import io.github.datastore4j.api.KeyQuery;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.MigrationException;
@@ -1275,6 +1276,151 @@ public abstract class DatastoreCompatibilityKit {
                         .isInstanceOf(IllegalArgumentException.class);
                 assertThatThrownBy(() -> session.set(new Exploding())).isInstanceOf(DatastoreException.class);
             }
+        }
+    }
+
+    @Nested
+    @DisplayName("metadata: a JSON object beside each value")
+    class Metadata {
+        @Test
+        @DisplayName("metadata is read and replaced without touching the value; the rev goes up by one")
+        void besideTheValue() {
+            Document created = store.set("hero", Map.of("hp", 10));
+            assertThat(created.metadata().isEmpty()).isTrue();
+            assertThat(store.getMetadata("hero")).contains(object());
+
+            ObjectNode tags = object().put("owner", "ann");
+            tags.putArray("tags").add("pvp");
+            Document tagged = store.setMetadata("hero", tags);
+            assertThat(tagged.rev()).isEqualTo(created.rev() + 1);
+            assertThat(tagged.value()).isEqualTo(created.value());
+            assertThat(store.getMetadata("hero").orElseThrow().get("owner").asString())
+                    .isEqualTo("ann");
+
+            Document updated = store.updateMetadata("hero", meta -> meta.put("visits", 1));
+            assertThat(updated.metadata().toString()).isEqualTo("{\"owner\":\"ann\",\"tags\":[\"pvp\"],\"visits\":1}");
+            assertThat(store.getDocument("hero").orElseThrow()).isEqualTo(updated);
+        }
+
+        @Test
+        @DisplayName("every value write keeps the metadata; delete takes it with the value")
+        void valueWritesKeepIt() {
+            store.set("hero", Map.of("hp", 10));
+            store.setMetadata("hero", Map.of("owner", "ann"));
+            store.set("hero", Map.of("hp", 9));
+            store.update("hero", value -> ((ObjectNode) value).put("hp", 8));
+            store.put(
+                    "hero",
+                    Map.of("hp", 7),
+                    store.getDocument("hero").orElseThrow().rev());
+            try (Session session = store.acquire("hero", Duration.ofMinutes(1))) {
+                session.set(Map.of("hp", 6));
+                session.release();
+            }
+            Document hero = store.getDocument("hero").orElseThrow();
+            assertThat(hero.value().get("hp").asInt()).isEqualTo(6);
+            assertThat(hero.metadata().get("owner").asString()).isEqualTo("ann");
+
+            store.set("counter", 1);
+            store.setMetadata("counter", Map.of("unit", "games"));
+            store.increment("counter", 1);
+            assertThat(store.getMetadata("counter").orElseThrow().get("unit").asString())
+                    .isEqualTo("games");
+
+            store.delete("hero");
+            assertThat(store.getMetadata("hero")).isEmpty();
+            assertThat(store.set("hero", 1).metadata().isEmpty())
+                    .as("a new key starts bare")
+                    .isTrue();
+        }
+
+        @Test
+        @DisplayName("bad metadata is refused by name and nothing changes")
+        void badInput() {
+            Document hero = store.set("hero", Map.of("hp", 10));
+            assertThatThrownBy(() -> store.setMetadata("nobody", Map.of("a", 1)))
+                    .isInstanceOf(KeyNotFoundException.class)
+                    .hasMessageContaining("'nobody'")
+                    .satisfies(e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.NOT_FOUND));
+            assertThatThrownBy(() -> store.setMetadata("hero", List.of(1, 2)))
+                    .isInstanceOf(DatastoreException.class)
+                    .hasMessageContaining("must be a JSON object")
+                    .satisfies(e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.INVALID_VALUE));
+            assertThatThrownBy(() -> store.updateMetadata("hero", meta -> null))
+                    .isInstanceOf(DatastoreException.class)
+                    .hasMessageContaining("returned null");
+            assertThatThrownBy(() -> store.updateMetadata("hero", meta -> {
+                        throw new IllegalStateException("boom");
+                    }))
+                    .hasMessageContaining("boom");
+            assertThatThrownBy(() -> store.setMetadata("hero", new Exploding())).isInstanceOf(DatastoreException.class);
+            assertThat(store.getDocument("hero")).contains(hero);
+            assertThat(store.contains("nobody")).isFalse();
+        }
+
+        @Test
+        @DisplayName("a change of metadata wakes the key's waiters")
+        void wakesWaiters() {
+            store.set("job", "queued");
+            CompletableFuture<Optional<Document>> change = store.async().awaitChange("job", WAIT);
+            store.setMetadata("job", Map.of("worker", 7));
+            assertThat(change.join().orElseThrow().metadata().get("worker").asInt())
+                    .isEqualTo(7);
+        }
+
+        @Test
+        @DisplayName("metadata survives reopening, migration and every backend")
+        void persisted() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            store.set("hero", Map.of("name", "ann"));
+            store.setMetadata("hero", object().put("owner", "ann").put("score", new BigDecimal("12.50")));
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+            Datastore migrated = storage.datastore(
+                    "kit",
+                    Schema.builder()
+                            .migrate(0, value -> ((ObjectNode) value).put("hp", 10))
+                            .build());
+            Document hero = migrated.getDocument("hero").orElseThrow();
+            assertThat(hero.schemaVersion()).isEqualTo(1);
+            assertThat(hero.value().get("hp").asInt()).isEqualTo(10);
+            assertThat(hero.metadata().toString()).isEqualTo("{\"owner\":\"ann\",\"score\":12.50}");
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+            assertThat(storage.datastore("kit")
+                            .getMetadata("hero")
+                            .orElseThrow()
+                            .toString())
+                    .isEqualTo("{\"owner\":\"ann\",\"score\":12.50}");
+        }
+
+        @Test
+        @DisplayName("a metadata template gives new keys their metadata and fills fields stored metadata lacks")
+        void template() {
+            store.set("old", 1);
+            store.setMetadata("old", Map.of("owner", "ann"));
+            Schema schema = Schema.builder()
+                    .metadataTemplate(object().put("owner", "nobody").put("visits", 0))
+                    .build();
+            if (isPersistent()) { // a stored record meets the template on reopen
+                storage.close();
+                storage = Storage.open(storageUri(directory), options());
+                assertThat(storage.datastore("kit", schema)
+                                .getMetadata("old")
+                                .orElseThrow()
+                                .toString())
+                        .as("stored fields win, missing ones read as defaults")
+                        .isEqualTo("{\"owner\":\"ann\",\"visits\":0}");
+            }
+            Datastore profiles = storage.datastore("profiles", schema);
+            assertThat(profiles.set("new", 2).metadata().toString()).isEqualTo("{\"owner\":\"nobody\",\"visits\":0}");
+            profiles.updateMetadata(
+                    "new", meta -> meta.put("visits", meta.get("visits").asInt() + 1));
+            assertThat(profiles.getMetadata("new").orElseThrow().get("visits").asInt())
+                    .isEqualTo(1);
+            assertThatThrownBy(() -> Schema.builder().metadataTemplate(List.of(1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("JSON object");
         }
     }
 

@@ -24,7 +24,7 @@ import org.h2.Driver;
 import org.h2.api.ErrorCode;
 
 /**
- * Records in one H2 table, {@code DATASTORE4J_RECORDS (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL)} keyed by
+ * Records in one H2 table, {@code DATASTORE4J_RECORDS (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META)} keyed by
  * {@code (NS, K)}. One table with a namespace column rather than a table per namespace: namespaces come and go at run
  * time without DDL, one prepared {@code MERGE} batch commits changes to every namespace in one transaction, and the
  * primary key gives ordered scans.
@@ -41,7 +41,7 @@ final class H2Backend implements Backend {
     private static final String TABLE = "DATASTORE4J_RECORDS";
     private static final String QUARANTINE_TABLE = "DATASTORE4J_QUARANTINE";
     private static final String MERGE = "MERGE INTO " + TABLE
-            + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL) KEY (NS, K) VALUES (?, ?, ?, ?, ?, ?)";
+            + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META) KEY (NS, K) VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String DELETE = "DELETE FROM " + TABLE + " WHERE NS = ? AND K = ?";
 
     private final String url;
@@ -92,6 +92,9 @@ final class H2Backend implements Backend {
                         + " K VARCHAR(1024) NOT NULL, REV BIGINT NOT NULL, SCHEMA_VERSION INT NOT NULL,"
                         + " CHECKSUM BIGINT NOT NULL, VAL VARBINARY NOT NULL, PROBLEM VARCHAR NOT NULL,"
                         + " AT TIMESTAMP NOT NULL)");
+                // added in 0.1: a document's metadata, NULL when it has none; older files gain the column on open
+                statement.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS META VARBINARY");
+                statement.execute("ALTER TABLE " + QUARANTINE_TABLE + " ADD COLUMN IF NOT EXISTS META VARBINARY");
             }
             writer.setAutoCommit(false);
             reader = connect(url);
@@ -126,7 +129,7 @@ final class H2Backend implements Backend {
     public CompletableFuture<Optional<Record>> read(String namespace, String key) {
         synchronized (reader) {
             try (PreparedStatement select = reader.prepareStatement(
-                    "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL FROM " + TABLE + " WHERE NS = ? AND K = ?")) {
+                    "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? AND K = ?")) {
                 ensureOpen();
                 select.setString(1, namespace);
                 select.setString(2, key);
@@ -160,6 +163,7 @@ final class H2Backend implements Backend {
                     merge.setInt(4, record.schemaVersion());
                     merge.setLong(5, record.checksum());
                     merge.setBytes(6, record.value());
+                    merge.setBytes(7, record.hasMetadata() ? record.metadata() : null);
                     merge.addBatch();
                 } else {
                     delete.setString(1, mutation.namespace());
@@ -199,7 +203,7 @@ final class H2Backend implements Backend {
     public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
         synchronized (reader) {
             try (PreparedStatement select = reader.prepareStatement(
-                    "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL FROM " + TABLE + " WHERE NS = ? ORDER BY K")) {
+                    "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? ORDER BY K")) {
                 ensureOpen();
                 select.setString(1, namespace);
                 select.setFetchSize(1_000);
@@ -240,8 +244,9 @@ final class H2Backend implements Backend {
     @Override
     public CompletableFuture<String> quarantine(Damaged entry) {
         try (PreparedStatement copy = writer.prepareStatement("INSERT INTO " + QUARANTINE_TABLE
-                        + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, PROBLEM, AT) SELECT NS, K, REV, SCHEMA_VERSION,"
-                        + " CHECKSUM, VAL, ?, CURRENT_TIMESTAMP FROM " + TABLE + " WHERE NS = ? AND K = ?");
+                        + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META, PROBLEM, AT) SELECT NS, K, REV,"
+                        + " SCHEMA_VERSION, CHECKSUM, VAL, META, ?, CURRENT_TIMESTAMP FROM " + TABLE
+                        + " WHERE NS = ? AND K = ?");
                 PreparedStatement remove = writer.prepareStatement(DELETE)) {
             ensureOpen();
             copy.setString(1, entry.problem());
@@ -269,7 +274,14 @@ final class H2Backend implements Backend {
     }
 
     private static Record record(ResultSet rows) throws SQLException {
-        return new Record(rows.getString(1), rows.getLong(2), rows.getInt(3), rows.getLong(4), rows.getBytes(5));
+        byte[] metadata = rows.getBytes(6);
+        return new Record(
+                rows.getString(1),
+                rows.getLong(2),
+                rows.getInt(3),
+                rows.getLong(4),
+                rows.getBytes(5),
+                metadata == null ? new byte[0] : metadata);
     }
 
     private <T> CompletableFuture<T> failed(String what, SQLException e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.CorruptDataException;
+import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
@@ -34,6 +35,38 @@ class H2BackendTest {
         }
         try (Storage storage = Storage.open("h2:mem:inmemory-test")) {
             assertThat(storage.datastore("ns").get("k")).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("a database written before metadata existed gains the META column on open and keeps its rows")
+    void upgradesTablesWithoutMetadata() throws Exception {
+        byte[] value = "{\"hp\":10}".getBytes(StandardCharsets.UTF_8);
+        try (Connection connection =
+                        new org.h2.Driver().connect("jdbc:h2:" + temp.resolve("db"), new java.util.Properties());
+                java.sql.Statement ddl = connection.createStatement()) {
+            ddl.execute("CREATE TABLE DATASTORE4J_RECORDS (NS VARCHAR(128) NOT NULL, K VARCHAR(1024) NOT NULL,"
+                    + " REV BIGINT NOT NULL, SCHEMA_VERSION INT NOT NULL, CHECKSUM BIGINT NOT NULL,"
+                    + " VAL VARBINARY NOT NULL, PRIMARY KEY (NS, K))");
+            try (PreparedStatement insert =
+                    connection.prepareStatement("INSERT INTO DATASTORE4J_RECORDS VALUES ('ns', 'old', 4, 0, ?, ?)")) {
+                insert.setLong(1, io.github.datastore4j.api.spi.Record.checksumOf(value));
+                insert.setBytes(2, value);
+                insert.executeUpdate();
+            }
+        }
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            assertThat(store.getDocument("old").orElseThrow().rev()).isEqualTo(4);
+            store.setMetadata("old", java.util.Map.of("owner", "ann"));
+        }
+        try (Storage storage = Storage.open(uri())) {
+            assertThat(storage.datastore("ns")
+                            .getMetadata("old")
+                            .orElseThrow()
+                            .get("owner")
+                            .asString())
+                    .isEqualTo("ann");
         }
     }
 

@@ -40,8 +40,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Documents as files: {@code <root>/<namespace>/<key>.json}, names encoded by {@link FileNames}, each file a JSON
- * object with {@code key}, {@code rev}, {@code schemaVersion} and {@code checksum} on lines of their own and the
- * {@code value} exactly as the engine wrote it (compact), so that it is returned byte for byte.
+ * object with {@code key}, {@code rev}, {@code schemaVersion} and {@code checksum} on lines of their own, then the
+ * {@code metadata} if the document has any and the {@code value}, both exactly as the engine wrote them (compact),
+ * so that they are returned byte for byte.
  *
  * <p><b>Durability.</b> A put writes a temp file in the target folder, forces it, moves it over the target
  * atomically, and the folder is forced once per batch; a delete removes the file and forces the folder. So a crash
@@ -307,25 +308,33 @@ final class JsonBackend implements Backend {
      */
     private static byte[] toFile(Record record) {
         byte[] value = record.value();
-        try (JsonParser parser = COMPACT.createParser(value)) {
-            while (parser.nextToken() != null) {
-                // validates that the value is one JSON value; a backend stores JSON only
-            }
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("value of key '" + record.key() + "' is not JSON", e);
+        byte[] metadata = record.metadata();
+        requireJson(record.key(), "value", value);
+        if (metadata.length > 0) {
+            requireJson(record.key(), "metadata", metadata);
         }
         String header = "{\n  \"key\" : " + COMPACT.writeValueAsString(record.key())
                 + ",\n  \"rev\" : " + record.rev()
                 + ",\n  \"schemaVersion\" : " + record.schemaVersion()
                 + ",\n  \"checksum\" : " + record.checksum()
-                + ",\n  \"value\" : ";
+                + (metadata.length > 0 ? ",\n  \"metadata\" : " : "");
         byte[] head = header.getBytes(StandardCharsets.UTF_8);
+        byte[] valueName = ",\n  \"value\" : ".getBytes(StandardCharsets.UTF_8);
         byte[] tail = "\n}\n".getBytes(StandardCharsets.UTF_8);
-        byte[] file = new byte[head.length + value.length + tail.length];
-        System.arraycopy(head, 0, file, 0, head.length);
-        System.arraycopy(value, 0, file, head.length, value.length);
-        System.arraycopy(tail, 0, file, head.length + value.length, tail.length);
-        return file;
+        ByteBuffer file =
+                ByteBuffer.allocate(head.length + metadata.length + valueName.length + value.length + tail.length);
+        return file.put(head).put(metadata).put(valueName).put(value).put(tail).array();
+    }
+
+    /** Validates that {@code bytes} are one JSON value; a backend stores JSON only. */
+    private static void requireJson(String key, String what, byte[] bytes) {
+        try (JsonParser parser = COMPACT.createParser(bytes)) {
+            while (parser.nextToken() != null) {
+                // reading every token is the check
+            }
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(what + " of key '" + key + "' is not JSON", e);
+        }
     }
 
     /** Reads a document file; empty if it does not exist. */
@@ -354,6 +363,8 @@ final class JsonBackend implements Backend {
         Long checksum = null;
         int valueStart = -1;
         int valueEnd = -1;
+        int metadataStart = -1;
+        int metadataEnd = -1;
         try (JsonParser parser = COMPACT.createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("it is not a JSON object");
@@ -371,6 +382,8 @@ final class JsonBackend implements Backend {
                         checksum = valueToken == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : null;
                     case "value" ->
                         valueStart = (int) parser.currentTokenLocation().getByteOffset();
+                    case "metadata" ->
+                        metadataStart = (int) parser.currentTokenLocation().getByteOffset();
                     default -> {
                         // unknown fields are tolerated, so later versions may add some
                     }
@@ -379,6 +392,8 @@ final class JsonBackend implements Backend {
                 token = parser.nextToken();
                 if ("value".equals(name)) {
                     valueEnd = (int) parser.currentTokenLocation().getByteOffset(); // next name or the closing }
+                } else if ("metadata".equals(name)) {
+                    metadataEnd = (int) parser.currentTokenLocation().getByteOffset();
                 }
             }
             if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
@@ -388,10 +403,16 @@ final class JsonBackend implements Backend {
         if (key == null || rev == null || schemaVersion == null || checksum == null || valueStart < 0) {
             throw new IllegalArgumentException("it lacks a key, rev, schemaVersion, checksum or value");
         }
-        while (valueEnd > valueStart && (Character.isWhitespace(bytes[valueEnd - 1]) || bytes[valueEnd - 1] == ',')) {
-            valueEnd--;
+        byte[] metadata = metadataStart < 0 ? new byte[0] : verbatim(bytes, metadataStart, metadataEnd);
+        return new Record(key, rev, schemaVersion, checksum, verbatim(bytes, valueStart, valueEnd), metadata);
+    }
+
+    /** The bytes of a field's JSON value, from its first token to before the separator that follows it. */
+    private static byte[] verbatim(byte[] bytes, int start, int end) {
+        while (end > start && (Character.isWhitespace(bytes[end - 1]) || bytes[end - 1] == ',')) {
+            end--;
         }
-        return new Record(key, rev, schemaVersion, checksum, Arrays.copyOfRange(bytes, valueStart, valueEnd));
+        return Arrays.copyOfRange(bytes, start, end);
     }
 
     private static String describe(String namespace, Path file) {

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +28,9 @@ import org.mapdb.Serializer;
 
 /**
  * Records in a MapDB file store with transactions enabled: one {@code BTreeMap<String, byte[]>} per namespace, named
- * {@code ns/<namespace>}, each value {@code rev (8) | schemaVersion (4) | checksum (8) | value bytes}. A batch is
+ * {@code ns/<namespace>}, each value {@code rev (8) | schemaVersion (4) | checksum (8) | value bytes}, or for a
+ * document with metadata {@code rev (8) | schemaVersion (4) | checksum (8) | 0 (1) | metadata length (4) | metadata
+ * bytes | value bytes} (JSON never starts with byte 0, so records written before metadata read unchanged). A batch is
  * applied and committed as one transaction, so it survives a crash whole or not at all (write-ahead log).
  *
  * <p><b>Concurrency contract.</b> MapDB's single global transaction would show readers a half-applied batch, so
@@ -190,14 +191,21 @@ final class MapDbBackend implements Backend {
         }
     }
 
+    /** Marks a metadata section after the header; no JSON value starts with this byte. */
+    private static final byte METADATA_MARK = 0;
+
     private static byte[] encode(Record record) {
         byte[] value = record.value();
-        return ByteBuffer.allocate(HEADER + value.length)
+        byte[] metadata = record.metadata();
+        int metadataSection = metadata.length == 0 ? 0 : 1 + Integer.BYTES + metadata.length;
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER + metadataSection + value.length)
                 .putLong(record.rev())
                 .putInt(record.schemaVersion())
-                .putLong(record.checksum())
-                .put(value)
-                .array();
+                .putLong(record.checksum());
+        if (metadata.length > 0) {
+            buffer.put(METADATA_MARK).putInt(metadata.length).put(metadata);
+        }
+        return buffer.put(value).array();
     }
 
     private Record decode(String key, byte[] stored) {
@@ -206,12 +214,23 @@ final class MapDbBackend implements Backend {
                     + "', shorter than a record header");
         }
         ByteBuffer buffer = ByteBuffer.wrap(stored);
-        return new Record(
-                key,
-                buffer.getLong(),
-                buffer.getInt(),
-                buffer.getLong(),
-                Arrays.copyOfRange(stored, HEADER, stored.length));
+        long rev = buffer.getLong();
+        int schemaVersion = buffer.getInt();
+        long checksum = buffer.getLong();
+        byte[] metadata = new byte[0];
+        if (buffer.hasRemaining() && stored[HEADER] == METADATA_MARK) {
+            buffer.get();
+            int length = buffer.remaining() >= Integer.BYTES ? buffer.getInt() : -1;
+            if (length < 0 || length > buffer.remaining()) {
+                throw new IllegalStateException("MapDB file " + file + " holds a damaged metadata section for key '"
+                        + key + "': length " + length + ", " + buffer.remaining() + " bytes left");
+            }
+            metadata = new byte[length];
+            buffer.get(metadata);
+        }
+        byte[] value = new byte[buffer.remaining()];
+        buffer.get(value);
+        return new Record(key, rev, schemaVersion, checksum, value, metadata);
     }
 
     private RuntimeException wrap(String what, RuntimeException e) {
