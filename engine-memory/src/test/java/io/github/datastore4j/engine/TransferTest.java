@@ -41,12 +41,13 @@ class TransferTest {
                 ns.async().set("k" + i, Map.of("n", i, "price", new java.math.BigDecimal("1.10")));
             }
             ns.set("k0", Map.of("n", 0, "edited", true)); // rev 2
+            ns.setMetadata("k0", Map.of("owner", "ann")); // rev 3
             storage.datastore("other").set("x", 1);
         }
     }
 
     @Test
-    @DisplayName("every record arrives with its key, revision, schema version and bytes, in batches")
+    @DisplayName("every record arrives with its key, revision, schema version, value and metadata bytes, in batches")
     void keepsEverything() {
         writeSource(2_500);
         List<String> progress = new ArrayList<>();
@@ -60,12 +61,14 @@ class TransferTest {
             assertThat(copy.rev()).isEqualTo(entry.getValue().rev());
             assertThat(copy.schemaVersion()).isEqualTo(entry.getValue().schemaVersion());
             assertThat(copy.value()).isEqualTo(entry.getValue().value());
+            assertThat(copy.metadata()).isEqualTo(entry.getValue().metadata());
         }
         assertThat(target.data).doesNotContainKey("other");
         try (Storage storage = Storage.open("shared-memory:" + to)) {
             Document k0 = storage.datastore("ns").getDocument("k0").orElseThrow();
-            assertThat(k0.rev()).isEqualTo(2);
+            assertThat(k0.rev()).isEqualTo(3);
             assertThat(k0.schemaVersion()).isEqualTo(1);
+            assertThat(k0.metadata().get("owner").asString()).isEqualTo("ann");
         }
     }
 
