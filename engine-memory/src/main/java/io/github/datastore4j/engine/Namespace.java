@@ -84,6 +84,8 @@ final class Namespace implements AsyncDatastore {
     private final ConcurrentHashMap<String, Queue<Runnable>> leaseWaiters = new ConcurrentHashMap<>();
 
     private final AtomicLong leaseTokens = new AtomicLong();
+    /** Acquires that may wait, failed with {@code CLOSED} when the storage closes. */
+    private final Set<CompletableFuture<Session>> waitingAcquires = ConcurrentHashMap.newKeySet();
     /** Open sessions, for the auto-save. */
     private final Set<EngineSession> sessions = ConcurrentHashMap.newKeySet();
     /** Read-locked by every change as it takes effect, write-locked by a snapshot: see {@link #snapshotNow()}. */
@@ -671,6 +673,9 @@ final class Namespace implements AsyncDatastore {
         for (Waiter<?> waiter : waiters) {
             waiter.future.completeExceptionally(cause);
         }
+        for (CompletableFuture<Session> acquire : waitingAcquires) {
+            acquire.completeExceptionally(cause);
+        }
     }
 
     // ---------------------------------------------------------------- queries
@@ -833,10 +838,23 @@ final class Namespace implements AsyncDatastore {
         Runnable attempt = new Runnable() {
             @Override
             public void run() {
-                runInSlot(key, slot -> tryGrant(slot, key, lease.toNanos(), result, mayWait, this));
+                runInSlot(key, slot -> {
+                    try {
+                        tryGrant(slot, key, lease.toNanos(), result, mayWait, this);
+                    } catch (RuntimeException e) { // e.g. the timer refused the retry: the storage is closing
+                        result.completeExceptionally(e);
+                    }
+                });
             }
         };
         if (mayWait) {
+            waitingAcquires.add(result);
+            result.whenComplete((session, failure) -> waitingAcquires.remove(result));
+            if (storage.isClosed()) { // closed meanwhile: failWaiters() may have run before the add
+                result.completeExceptionally(new DatastoreException(
+                        ErrorCode.CLOSED, "the storage was closed while acquiring key '" + key + "'"));
+                return result;
+            }
             storage.scheduleTimeout(
                     result,
                     () -> new LockedException("key '" + key + "' in namespace '" + name + "' is still held after "

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Storage;
@@ -14,7 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -91,6 +94,23 @@ class SessionTest {
             assertThat(backend.failNextWrites).hasValue(0);
             assertThat(backend.get("ns", "k").orElseThrow().rev()).isEqualTo(1);
         }
+    }
+
+    @Test
+    @DisplayName("an acquire waiting for a held key fails with CLOSED when the storage closes")
+    void waitingAcquireFailsOnClose() {
+        Storage storage = openStorage("");
+        Datastore store = storage.datastore("ns");
+        Session held = store.acquire("k", LONG);
+        CompletableFuture<Session> waiting = store.async().acquire("k", LONG, LONG);
+        assertThat(waiting).isNotDone();
+        storage.close();
+        assertThatThrownBy(() -> waiting.get(30, TimeUnit.SECONDS)) // not join(): a hang must fail, not block
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(DatastoreException.class)
+                .cause()
+                .satisfies(e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.CLOSED));
+        held.close();
     }
 
     @Test

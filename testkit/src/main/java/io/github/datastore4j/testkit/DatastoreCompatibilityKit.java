@@ -1169,14 +1169,14 @@ public abstract class DatastoreCompatibilityKit {
 
         @Test
         @DisplayName("a waiting acquirer gets the key when the holder releases, and sees the saved value")
-        void waiterGetsKeyOnRelease() {
+        void waiterGetsKeyOnRelease() throws Exception {
             store.set("hero", Map.of("hp", 10));
             Session first = store.acquire("hero", LONG);
             CompletableFuture<Session> second = store.async().acquire("hero", LONG, WAIT);
             assertThat(second).isNotDone();
             first.set(Map.of("hp", 3));
             first.release();
-            try (Session next = second.join()) {
+            try (Session next = second.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
                 assertThat(next.token()).isGreaterThan(first.token());
                 assertThat(next.value().get("hp").asInt()).isEqualTo(3);
             }
@@ -1360,11 +1360,15 @@ public abstract class DatastoreCompatibilityKit {
 
         @Test
         @DisplayName("a change of metadata wakes the key's waiters")
-        void wakesWaiters() {
+        void wakesWaiters() throws Exception {
             store.set("job", "queued");
             CompletableFuture<Optional<Document>> change = store.async().awaitChange("job", WAIT);
             store.setMetadata("job", Map.of("worker", 7));
-            assertThat(change.join().orElseThrow().metadata().get("worker").asInt())
+            assertThat(change.get(WAIT.toSeconds(), TimeUnit.SECONDS)
+                            .orElseThrow()
+                            .metadata()
+                            .get("worker")
+                            .asInt())
                     .isEqualTo(7);
         }
 
