@@ -156,7 +156,9 @@ final class EngineSession implements Session {
             savedChecksum = UNSAVED;
             Throwable cause = e.getCause();
             if (cause instanceof LockedException) {
-                LOG.warn("auto-save of session {} of key '{}' refused: {}", token, key, cause.getMessage());
+                LOG.warn(
+                        "auto-save of session {} of key '{}' refused, and stopped: {}", token, key, cause.getMessage());
+                namespace.stopAutosave(this); // the lease is gone for good; its holder learns it on its next call
             } else {
                 LOG.warn("auto-save of session {} of key '{}' failed; retried at the next one", token, key, cause);
             }

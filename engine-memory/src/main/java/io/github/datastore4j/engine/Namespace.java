@@ -963,6 +963,10 @@ final class Namespace implements AsyncDatastore {
         return codec.toBytes(name, key, value);
     }
 
+    void stopAutosave(EngineSession session) {
+        sessions.remove(session);
+    }
+
     void autosaveSessions() {
         for (EngineSession session : sessions) {
             session.autosave();
