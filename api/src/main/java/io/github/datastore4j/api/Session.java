@@ -8,7 +8,8 @@ import tools.jackson.databind.JsonNode;
  * Exclusive editing of one key for a lease time, from {@link Datastore#acquire(String, Duration, Duration)}. While
  * the lease is live, every other write of the key — another session's, a plain {@code set}, {@code update}, {@code
  * increment}, {@code delete}, or the key's share of a {@code clear()} — fails with {@link LockedException}, and other
- * acquirers wait, first come first served. Reads are not blocked: they see the last saved value.
+ * acquirers wait, retried in arrival order when the key is freed (not strictly fair: one arriving at that moment
+ * may get in first). Reads are not blocked: they see the last saved value.
  *
  * <p>The session keeps a working copy of the value. Edit it in {@link #edit}; the engine detects a change by its
  * checksum and saves it on the storage's {@code autosave} schedule, on {@link #save()} and on {@link #release()}.
