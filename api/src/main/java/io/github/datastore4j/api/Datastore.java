@@ -164,7 +164,11 @@ public interface Datastore {
     /** Removes every key, each atomically; returns how many were removed. */
     int clear();
 
-    /** Blocks until {@code key} next changes; returns its new document, or empty if the change deleted it. */
+    /**
+     * Blocks until {@code key} next changes; returns its new document, or empty if the change deleted it. "Next" is
+     * relative to the state at the call: a change that takes effect after the call starts is reported even if it was
+     * queued before, so reading a document and then waiting for its change never misses one.
+     */
     Optional<Document> awaitChange(String key);
 
     /**

@@ -598,10 +598,14 @@ final class Namespace implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Optional<Document>> awaitChange(String key, Duration timeout) {
+        // The state this call saw. The waiter registers through the key's queue, behind changes queued before this
+        // call but not yet applied; such a change is after what the caller could have read, so it counts too.
+        StoredValue seen = current(Names.requireValidKey(key));
         return await(key, timeout, "change", new Waiter<>() {
             @Override
             boolean accept(StoredValue value, boolean changed) {
-                return changed && future.complete(Optional.ofNullable(value).map(StoredValue::document));
+                return (changed || value != seen)
+                        && future.complete(Optional.ofNullable(value).map(StoredValue::document));
             }
         });
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Many threads against one store: no lost update, no double winner, no missed wake-up. Threads start together on a
@@ -137,6 +139,41 @@ class ConcurrencyTest {
                 CompletableFuture.supplyAsync(() -> store.awaitValue("completed", 5, Duration.ofSeconds(60)), pool);
         ThreadRace.run(5, thread -> store.increment("completed", 1));
         assertThat(coordinator.get(60, TimeUnit.SECONDS).value().asInt()).isEqualTo(5);
+    }
+
+    @Test
+    @DisplayName("awaitChange reports a change queued before the call but applied after it")
+    void awaitChangeSeesChangeQueuedBeforeIt() throws Exception {
+        Datastore store = open("none");
+        long rev = store.set("k", 0).rev();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Document> slow = CompletableFuture.supplyAsync(
+                () -> store.update("k", value -> {
+                    inside.countDown(); // the key's queue is busy with this change, not yet applied
+                    await(release);
+                    return JsonNodeFactory.instance.numberNode(value.asInt() + 1);
+                }),
+                pool);
+        assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(store.getDocument("k").orElseThrow().rev())
+                .as("what the caller reads")
+                .isEqualTo(rev);
+        CompletableFuture<Optional<Document>> change = store.async().awaitChange("k", Duration.ofSeconds(30));
+        release.countDown();
+
+        assertThat(change.get(30, TimeUnit.SECONDS).orElseThrow().rev()).isEqualTo(rev + 1);
+        assertThat(slow.get(30, TimeUnit.SECONDS).rev()).isEqualTo(rev + 1);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
