@@ -37,7 +37,11 @@ final class BlockingDatastore implements Datastore {
      * Waits for {@code future}. A blocking call from inside a key operation (an update function, a wait predicate, a
      * dependent stage run by a change) could wait on itself, so it is refused.
      */
-    private static <T> T await(CompletableFuture<T> future) {
+    /**
+     * Blocks for {@code future}, rethrowing its failure as it is; refuses to block inside a key's operation, where it
+     * would deadlock. Every blocking call of the engine goes through here.
+     */
+    static <T> T await(CompletableFuture<T> future) {
         if (!future.isDone() && KeySlot.insideOperation()) {
             throw new IllegalStateException("a blocking datastore call was made from inside an update function, a"
                     + " wait predicate or a stage run by a change; use async() there, or call after the operation");

@@ -87,7 +87,8 @@ final class EngineSession implements Session {
         }
         long checksum = checksum(working);
         boolean changed = checksum != savedChecksum;
-        Document stored = join(namespace.sessionWrite(key, token, changed ? working.deepCopy() : null));
+        Document stored =
+                BlockingDatastore.await(namespace.sessionWrite(key, token, changed ? working.deepCopy() : null));
         savedChecksum = checksum;
         return stored;
     }
@@ -95,7 +96,7 @@ final class EngineSession implements Session {
     @Override
     public synchronized void renew(Duration lease) {
         ensureOpen();
-        join(namespace.renew(key, token, lease));
+        BlockingDatastore.await(namespace.renew(key, token, lease));
     }
 
     @Override
@@ -177,17 +178,6 @@ final class EngineSession implements Session {
 
     private long checksum(JsonNode value) {
         return value.isMissingNode() ? -1 : Record.checksumOf(namespace.sessionBytes(key, value));
-    }
-
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException) {
-                throw (RuntimeException) e.getCause();
-            }
-            throw e;
-        }
     }
 
     @Override

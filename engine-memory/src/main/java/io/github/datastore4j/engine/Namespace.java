@@ -802,6 +802,22 @@ final class Namespace implements AsyncDatastore {
         }
     }
 
+    /** Longest lease, ~73 years: a deadline on {@link System#nanoTime()}'s scale must not wrap around. */
+    private static final long MAX_LEASE_NANOS = Long.MAX_VALUE / 4;
+
+    /** {@code lease} in nanoseconds, capped at {@link #MAX_LEASE_NANOS}; refused unless positive. */
+    private static long leaseNanos(Duration lease) {
+        requireNonNull(lease, "lease");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive, was " + lease);
+        }
+        try {
+            return Math.min(lease.toNanos(), MAX_LEASE_NANOS);
+        } catch (ArithmeticException e) {
+            return MAX_LEASE_NANOS;
+        }
+    }
+
     /** Inside the key's slot: the write of {@code token} may go ahead, or a {@link LockedException} says why not. */
     private void checkLease(String key, long token) {
         Lease lease = leases.get(key);
@@ -828,11 +844,8 @@ final class Namespace implements AsyncDatastore {
     @Override
     public CompletableFuture<Session> acquire(String key, Duration lease, Duration wait) {
         Names.requireValidKey(key);
-        requireNonNull(lease, "lease");
+        long leaseNanos = leaseNanos(lease);
         requireNonNull(wait, "wait");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
         if (wait.isNegative()) {
             throw new IllegalArgumentException("wait must not be negative, was " + wait);
         }
@@ -844,7 +857,7 @@ final class Namespace implements AsyncDatastore {
             public void run() {
                 runInSlot(key, slot -> {
                     try {
-                        tryGrant(slot, key, lease.toNanos(), result, mayWait, this);
+                        tryGrant(slot, key, leaseNanos, result, mayWait, this);
                     } catch (RuntimeException e) { // e.g. the timer refused the retry: the storage is closing
                         result.completeExceptionally(e);
                     }
@@ -924,15 +937,12 @@ final class Namespace implements AsyncDatastore {
     }
 
     CompletableFuture<Void> renew(String key, long token, Duration lease) {
-        requireNonNull(lease, "lease");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
+        long leaseNanos = leaseNanos(lease);
         CompletableFuture<Void> renewed = new CompletableFuture<>();
         runInSlot(key, slot -> {
             try {
                 checkLease(key, token);
-                leases.put(key, new Lease(token, System.nanoTime() + lease.toNanos()));
+                leases.put(key, new Lease(token, System.nanoTime() + leaseNanos));
                 renewed.complete(null);
             } catch (RuntimeException e) {
                 renewed.completeExceptionally(e);

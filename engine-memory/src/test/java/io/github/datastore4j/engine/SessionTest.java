@@ -11,10 +11,7 @@ import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.WaitTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -32,21 +29,16 @@ import org.junit.jupiter.api.Timeout;
 class SessionTest {
     private static final Duration LONG = Duration.ofMinutes(5);
 
-    private final String name = "sessions-" + UUID.randomUUID();
-    private final SharedMemoryBackendProvider.Store backend = SharedMemoryBackendProvider.store(name);
-    private final List<Storage> storages = new ArrayList<>();
+    private final SharedMemoryFixture shared = new SharedMemoryFixture("sessions");
+    private final SharedMemoryBackendProvider.Store backend = shared.backend;
 
     @AfterEach
     void close() {
-        backend.releaseCommits();
-        storages.forEach(Storage::close);
-        SharedMemoryBackendProvider.STORES.remove(name);
+        shared.close();
     }
 
     private Storage openStorage(String settings) {
-        Storage storage = Storage.open("shared-memory:" + name + settings);
-        storages.add(storage);
-        return storage;
+        return shared.open(settings);
     }
 
     @Test
@@ -57,6 +49,16 @@ class SessionTest {
             session.renew(LONG);
             assertThatThrownBy(() -> store.acquire("k", LONG, Duration.ofMillis(1_500)))
                     .isInstanceOf(LockedException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("a lease longer than the clock can count is capped, not refused or wrapped around to expired")
+    void hugeLease() {
+        Datastore store = openStorage("").datastore("ns");
+        try (Session session = store.acquire("k", Duration.ofDays(365L * 1_000))) {
+            session.renew(Duration.ofSeconds(Long.MAX_VALUE));
+            assertThatThrownBy(() -> store.acquire("k", LONG)).isInstanceOf(LockedException.class);
         }
     }
 
