@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
@@ -29,21 +28,16 @@ import org.junit.jupiter.api.Timeout;
 /** How and when changes reach the backend, per durability mode, observed through {@link SharedMemoryBackendProvider}. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DurabilityTest {
-    private final String name = "durability-" + UUID.randomUUID();
-    private final SharedMemoryBackendProvider.Store backend = SharedMemoryBackendProvider.store(name);
-    private final List<Storage> storages = new ArrayList<>();
+    private final SharedMemoryFixture shared = new SharedMemoryFixture("durability");
+    private final SharedMemoryBackendProvider.Store backend = shared.backend;
 
     @AfterEach
     void close() {
-        backend.releaseCommits();
-        storages.forEach(Storage::close);
-        SharedMemoryBackendProvider.STORES.remove(name);
+        shared.close();
     }
 
     private Datastore open(String settings) {
-        Storage storage = Storage.open("shared-memory:" + name + settings);
-        storages.add(storage);
-        return storage.datastore("ns");
+        return shared.open(settings).datastore("ns");
     }
 
     /** Writes {@code key} and returns once its commit is inside the backend, held at the gate. */
@@ -58,7 +52,7 @@ class DurabilityTest {
     @DisplayName("a persistent backend defaults to sync: the write is in the backend when set returns")
     void syncIsDefaultAndImmediate() {
         Datastore store = open("");
-        assertThat(storages.get(0).durability()).isEqualTo(Durability.SYNC);
+        assertThat(shared.storages.get(0).durability()).isEqualTo(Durability.SYNC);
         store.set("k", 1);
         assertThat(backend.get("ns", "k")).isPresent();
         store.delete("k");
@@ -188,7 +182,7 @@ class DurabilityTest {
     void finalSaveOnClose() {
         Datastore store = open("?durability=interval&autosave=1h");
         store.set("k", "kept");
-        storages.remove(0).close();
+        shared.storages.remove(0).close();
         assertThat(backend.get("ns", "k")).isPresent();
         assertThat(open("").get("k", String.class)).contains("kept");
     }
@@ -198,7 +192,7 @@ class DurabilityTest {
     void noneWritesOnlyOnSave() {
         Datastore store = open("?durability=none");
         store.set("k", 1);
-        storages.remove(0).close();
+        shared.storages.remove(0).close();
         assertThat(backend.get("ns", "k")).isEmpty();
     }
 
@@ -208,8 +202,7 @@ class DurabilityTest {
         backend.data
                 .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
                 .put("bad", new Record("bad", 1, 0, 42L, "1".getBytes(StandardCharsets.UTF_8)));
-        Storage storage = Storage.open("shared-memory:" + name);
-        storages.add(storage);
+        Storage storage = shared.open("");
         assertThatThrownBy(() -> storage.datastore("ns"))
                 .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("'bad'")
@@ -224,8 +217,7 @@ class DurabilityTest {
                 .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
                 .put("bad", new Record("bad", 1, 0, 42L, "1".getBytes(StandardCharsets.UTF_8)));
         backend.data.get("ns").put("good", Record.of("good", 3, 0, "2".getBytes(StandardCharsets.UTF_8)));
-        Storage storage = Storage.open("shared-memory:" + name + "?onCorrupt=quarantine");
-        storages.add(storage);
+        Storage storage = shared.open("?onCorrupt=quarantine");
         Datastore store = storage.datastore("ns");
         assertThat(store.get("good", Integer.class)).contains(2);
         assertThat(store.get("bad")).isEmpty();
@@ -242,7 +234,7 @@ class DurabilityTest {
     @Test
     @DisplayName("an unknown onCorrupt value is refused naming the choices")
     void badOnCorrupt() {
-        assertThatThrownBy(() -> Storage.open("shared-memory:" + name + "?onCorrupt=ignore"))
+        assertThatThrownBy(() -> Storage.open(shared.uri("?onCorrupt=ignore")))
                 .hasMessageContaining("ignore")
                 .hasMessageContaining("fail, quarantine");
     }
@@ -253,8 +245,7 @@ class DurabilityTest {
         backend.data
                 .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
                 .put("bad", Record.of("bad", 1, 0, "{not json".getBytes(StandardCharsets.UTF_8)));
-        Storage storage = Storage.open("shared-memory:" + name);
-        storages.add(storage);
+        Storage storage = shared.open("");
         assertThatThrownBy(() -> storage.datastore("ns"))
                 .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("'bad'");
@@ -291,7 +282,7 @@ class DurabilityTest {
         assertThat(backend.awaitHeldCommit()).isTrue();
         store.async().set("b", 2);
         CompletableFuture<Void> idle =
-                CompletableFuture.runAsync(() -> storages.get(0).awaitIdle());
+                CompletableFuture.runAsync(() -> shared.storages.get(0).awaitIdle());
         backend.releaseCommits();
         idle.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(backend.get("ns", "a")).isPresent();
@@ -331,7 +322,7 @@ class DurabilityTest {
             System.setErr(stderr);
         }
         String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(log.lines().filter(line -> line.contains("queued for shared-memory:" + name)))
+        assertThat(log.lines().filter(line -> line.contains("queued for " + shared.uri(""))))
                 .hasSize(3)
                 .anySatisfy(line -> assertThat(line).endsWith("put ns/k rev 1"))
                 .anySatisfy(line -> assertThat(line).endsWith("put ns/k rev 2"))

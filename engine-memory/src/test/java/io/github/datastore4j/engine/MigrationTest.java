@@ -12,7 +12,6 @@ import io.github.datastore4j.api.spi.Record;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,9 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** When migrated records reach the backend, and what a crash in the middle of a bulk migration leaves. */
 class MigrationTest {
-    private final String name = "migration-" + UUID.randomUUID();
-    private final SharedMemoryBackendProvider.Store backend = SharedMemoryBackendProvider.store(name);
-    private final List<Storage> storages = new ArrayList<>();
+    private final SharedMemoryFixture shared = new SharedMemoryFixture("migration");
+    private final SharedMemoryBackendProvider.Store backend = shared.backend;
     private final AtomicInteger steps = new AtomicInteger();
     private final Schema schema = Schema.builder()
             .migrate(0, value -> {
@@ -36,19 +34,15 @@ class MigrationTest {
 
     @AfterEach
     void close() {
-        backend.releaseCommits();
-        storages.forEach(Storage::close);
-        SharedMemoryBackendProvider.STORES.remove(name);
+        shared.close();
     }
 
     private Storage open(String settings) {
-        Storage storage = Storage.open("shared-memory:" + name + settings);
-        storages.add(storage);
-        return storage;
+        return shared.open(settings);
     }
 
     private void writeVersion0(int count) {
-        try (Storage storage = Storage.open("shared-memory:" + name)) {
+        try (Storage storage = Storage.open(shared.uri(""))) {
             Datastore old = storage.datastore("ns");
             List<CompletableFuture<?>> writes = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -129,7 +123,7 @@ class MigrationTest {
         assertThat(profiles.getDocument("k0").orElseThrow().schemaVersion()).isEqualTo(1);
         assertThat(storedAtVersion(1)).as("committed in sync mode").isEqualTo(1);
 
-        try (Storage newer = Storage.open("shared-memory:" + name)) {
+        try (Storage newer = Storage.open(shared.uri(""))) {
             Schema v2 = Schema.builder().migrate(0, v -> v).migrate(1, v -> v).build();
             newer.datastore("ns", v2).set("k1", Map.of("name", "from newer code"));
         }
