@@ -7,13 +7,10 @@ import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Storage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -46,7 +43,7 @@ public final class GameProfiles {
 
     public static void main(String[] args) throws IOException {
         Path folder = Path.of(args.length > 0 ? args[0] : "game-demo").toAbsolutePath();
-        deleteRecursively(folder);
+        DemoFolders.deleteRecursively(folder);
         String uri = "json:" + folder + "?autosave=100ms"; // sessions' edits are saved this often
 
         try (Storage storage = Storage.open(uri)) { // last year's server: no schema, version 0
@@ -140,16 +137,5 @@ public final class GameProfiles {
     private static void show(String what, Document doc) {
         System.out.println(what + ": rev " + doc.rev() + ", schema version " + doc.schemaVersion() + ", " + doc.value()
                 + ", metadata " + doc.metadata());
-    }
-
-    private static void deleteRecursively(Path folder) throws IOException {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -6,12 +6,9 @@ import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.Transfer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -39,7 +36,7 @@ public final class Migration {
 
     public static void main(String[] args) throws IOException {
         Path work = Path.of(args.length > 0 ? args[0] : "migration-demo").toAbsolutePath();
-        deleteRecursively(work);
+        DemoFolders.deleteRecursively(work);
         String json = "json:" + work.resolve("json");
         String h2 = "h2:" + work.resolve("h2").resolve("profiles");
 
@@ -96,16 +93,5 @@ public final class Migration {
     private static void show(String when, Document doc) {
         System.out.println(when + ": " + doc.key() + " rev " + doc.rev() + ", schema version " + doc.schemaVersion()
                 + ", " + doc.value());
-    }
-
-    private static void deleteRecursively(Path folder) throws IOException {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }
