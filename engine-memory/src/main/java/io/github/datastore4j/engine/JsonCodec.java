@@ -101,8 +101,7 @@ final class JsonCodec {
             throw new NullPointerException(
                     "metadata for key '" + key + "' in namespace '" + namespace + "' is null; use an empty map");
         }
-        JsonNode tree =
-                metadata instanceof JsonNode ? ((JsonNode) metadata).deepCopy() : toTree(namespace, key, metadata);
+        JsonNode tree = toTree(namespace, key, metadata); // copies a JsonNode, maps anything else
         if (!(tree instanceof ObjectNode)) {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,

@@ -390,32 +390,37 @@ final class Namespace implements AsyncDatastore {
     public CompletableFuture<Document> updateMetadata(String key, UnaryOperator<ObjectNode> function) {
         Names.requireValidKey(key);
         requireNonNull(function, "function");
-        return replaceMetadata(key, function);
-    }
-
-    @Override
-    public CompletableFuture<Document> setMetadata(String key, Object metadata) {
-        Names.requireValidKey(key);
-        ObjectNode tree = codec.toMetadataTree(name, key, metadata);
-        return replaceMetadata(key, current -> tree);
-    }
-
-    /** Inside the key's slot: a new revision with the value as it was and the metadata {@code function} gives. */
-    private CompletableFuture<Document> replaceMetadata(String key, UnaryOperator<ObjectNode> function) {
-        return mutate(key, before -> {
-            if (before == null) {
-                throw new KeyNotFoundException("key '" + key + "' in namespace '" + name
-                        + "' does not exist: metadata lives beside a value, so set the value first");
-            }
-            Document document = before.document();
-            ObjectNode updated = function.apply(document.metadata());
+        return replaceMetadata(key, current -> {
+            ObjectNode updated = function.apply(current.metadata());
             if (updated == null) {
                 throw new DatastoreException(
                         ErrorCode.INVALID_VALUE,
                         "metadata function for key '" + key + "' in namespace '" + name
                                 + "' returned null; return an object (empty for no metadata)");
             }
-            ObjectNode metadata = codec.toMetadataTree(name, key, updated); // a copy: the function may keep it
+            return codec.toMetadataTree(name, key, updated); // a copy: the function may keep what it returned
+        });
+    }
+
+    @Override
+    public CompletableFuture<Document> setMetadata(String key, Object metadata) {
+        Names.requireValidKey(key);
+        ObjectNode tree = codec.toMetadataTree(name, key, metadata); // private: nobody else holds it
+        return replaceMetadata(key, current -> tree);
+    }
+
+    /**
+     * Inside the key's slot: a new revision with the value as it was and the metadata {@code metadataOf} gives for
+     * the current document, a tree the caller hands over and no one else holds.
+     */
+    private CompletableFuture<Document> replaceMetadata(String key, Function<Document, ObjectNode> metadataOf) {
+        return mutate(key, before -> {
+            if (before == null) {
+                throw new KeyNotFoundException("key '" + key + "' in namespace '" + name
+                        + "' does not exist: metadata lives beside a value, so set the value first");
+            }
+            Document document = before.document();
+            ObjectNode metadata = metadataOf.apply(document);
             StoredValue after = new StoredValue(
                     Document.ofOwned(
                             key, document.sharedValue(), metadata, document.rev() + 1, document.schemaVersion()),
@@ -821,6 +826,9 @@ final class Namespace implements AsyncDatastore {
     /** Inside the key's slot: the write of {@code token} may go ahead, or a {@link LockedException} says why not. */
     private void checkLease(String key, long token) {
         Lease lease = leases.get(key);
+        if (lease == null && token == NO_SESSION) {
+            return; // every plain write of a key nobody holds: no clock read
+        }
         long now = System.nanoTime();
         if (token == NO_SESSION) {
             if (lease != null && lease.live(now)) {
