@@ -236,7 +236,7 @@ final class EngineStorage implements Storage {
         for (int from = 0; from < values.size(); from += MIGRATION_BATCH) {
             List<Mutation> batch = new ArrayList<>();
             for (StoredValue value : values.subList(from, Math.min(values.size(), from + MIGRATION_BATCH))) {
-                batch.add(Mutation.put(namespace, value.toRecord()));
+                batch.add(Mutation.put(namespace, value.toRecord(namespace)));
             }
             join(commit(batch), "commit " + what + " records of namespace '" + namespace + "'");
             committed.accept(from + batch.size(), values.size());
@@ -382,11 +382,10 @@ final class EngineStorage implements Storage {
     private StoredValue verify(String namespace, Record record) {
         byte[] json = record.value();
         byte[] metadataJson = record.metadata();
-        long computed = Record.checksumOf(json, metadataJson);
-        if (computed != record.checksum()) {
+        if (!record.checksumValid(namespace)) {
             throw new CorruptDataException("record of key '" + record.key() + "' in namespace '" + namespace + "' of "
-                    + uri + " fails its CRC32C checksum (stored " + record.checksum() + ", computed " + computed
-                    + "): it was changed or damaged outside datastore4j");
+                    + uri + " fails its format-" + record.checksumFormat() + " CRC32C checksum (stored "
+                    + Long.toHexString(record.checksum()) + "): it was changed, damaged or moved outside datastore4j");
         }
         try {
             JsonNode tree = codec.parse(json);

@@ -547,7 +547,8 @@ final class Namespace implements AsyncDatastore {
                                 + "' in namespace '" + name + "' returned " + (updated == null ? "null" : "MissingNode")
                                 + "; return a JSON value (NullNode for JSON null), or call delete(key)");
             }
-            StoredValue after = next(key, before, updated.deepCopy()); // the function may keep a reference
+            // a checked copy: the function may keep a reference, and may have built anything
+            StoredValue after = next(key, before, codec.toTree(name, key, updated));
             return Outcome.change(after, after.document());
         });
     }
