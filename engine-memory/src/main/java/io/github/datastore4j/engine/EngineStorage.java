@@ -41,7 +41,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -81,7 +80,7 @@ final class EngineStorage implements Storage {
                 options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
         this.autosaveInterval = options.autosaveInterval();
         this.quarantineCorrupt = options.quarantineCorrupt();
-        this.codec = new JsonCodec(JsonMapper.shared(), options.maxValueBytes());
+        this.codec = new JsonCodec(options.maxValueBytes());
         this.pipeline =
                 new CommitPipeline(backend, uri, CommitPipeline.Policy.of(options), CommitPipeline.Clock.SYSTEM);
         if (durability == Durability.INTERVAL) {

@@ -1015,7 +1015,7 @@ final class Namespace implements AsyncDatastore {
             for (String key : List.copyOf(dirty)) {
                 dirty.remove(key); // before reading: a change after this read marks it dirty again
                 StoredValue value = current(key);
-                batch.add(value == null ? Mutation.delete(name, key) : Mutation.put(name, value.toRecord()));
+                batch.add(value == null ? Mutation.delete(name, key) : Mutation.put(name, value.toRecord(name)));
             }
             committed = storage.commit(batch, urgent); // an empty batch still waits for earlier commits
         }
