@@ -105,9 +105,10 @@ final class EngineStorage implements Storage {
     public Datastore datastore(String namespace) {
         Names.requireValidNamespace(namespace);
         ensureOpen();
-        return namespaces
-                .computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name), null))
-                .sync();
+        Namespace opened =
+                namespaces.computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name), null));
+        ensureOpen(); // it may have closed while the namespace loaded: what loaded is no longer served
+        return opened.sync();
     }
 
     @Override
@@ -142,6 +143,7 @@ final class EngineStorage implements Storage {
                     + (opened.schema() == null ? "without a schema" : "with another schema, " + opened.schema())
                     + "; open a namespace with one Schema instance before any other use of it");
         }
+        ensureOpen();
         return opened.sync();
     }
 
@@ -468,11 +470,17 @@ final class EngineStorage implements Storage {
         return new DatastoreException(ErrorCode.CLOSED, "storage '" + uri + "' is closed");
     }
 
+    /** Waits for a backend call; a failure while this storage closes is {@code CLOSED}, whatever the backend said. */
     private <T> T join(CompletableFuture<T> future, String what) {
         try {
             return future.join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (closed) {
+                DatastoreException closedError = closedError();
+                closedError.addSuppressed(cause);
+                throw closedError;
+            }
             if (cause instanceof DatastoreException) {
                 throw (DatastoreException) cause;
             }
