@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,8 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <key>}. So the parent knows, for every key, the acknowledged state and the at most one state in flight.
  *
  * <p>Threads: two counters ({@code increment}), one setter over a pool of keys, two updaters of prefilled records
- * ({@code update}), one that deletes or recreates keys of a pool, and two that write bursts of 48 async {@code set}s,
- * so that group commits are large.
+ * ({@code update}), one that deletes or recreates keys of a pool, and two that overwrite random prefilled records in
+ * bursts of 48 async {@code set}s, so that group commits are large and touch the whole store. Prefilled record
+ * {@code p<n>} belongs to updater 3 or 4, or burst thread 6 or 7, by {@code n % 4}.
  *
  * <p>Arguments: the storage URI, the cycle number, the number of prefilled records, a seed.
  */
@@ -36,7 +39,6 @@ public final class CrashWriter {
     static final int SET_POOL = 2_000;
     static final int DELETE_POOL = 2_000;
     static final int BURST = 48;
-    static final int BURST_POOL = BURST * 10;
     private static final String PAD = "x".repeat(120);
     private static final JsonMapper JSON = JsonMapper.shared();
 
@@ -55,6 +57,9 @@ public final class CrashWriter {
         String uri = args[0];
         long cycle = Long.parseLong(args[1]);
         int prefilled = Integer.parseInt(args[2]);
+        if (prefilled < 4 * BURST) {
+            throw new IllegalArgumentException("prefill at least " + 4 * BURST + " records, not " + prefilled);
+        }
         long seed = Long.parseLong(args[3]);
         try (Storage storage = Storage.open(uri)) {
             CrashWriter writer = new CrashWriter(storage.datastore(NAMESPACE), cycle, prefilled);
@@ -128,14 +133,14 @@ public final class CrashWriter {
         }
     }
 
-    /** Updater {@code 3} owns the even prefilled records, {@code 4} the odd ones. */
+    /** A random prefilled record of {@code owner}'s quarter (0 to 3). */
+    private int prefilledOf(int owner, Random random) {
+        return 4 * random.nextInt(prefilled / 4) + owner;
+    }
+
     private void updater(int thread, Random random) throws IOException {
-        int half = prefilled / 2;
-        if (half == 0) {
-            counter(thread);
-        }
         for (; ; ) {
-            int n = 2 * random.nextInt(half) + (thread - 3);
+            int n = prefilledOf(thread - 3, random);
             String key = "p" + n;
             JsonNode now = store.get(key).orElseThrow(() -> new IllegalStateException("prefilled " + key + " missing"));
             ObjectNode next =
@@ -168,14 +173,17 @@ public final class CrashWriter {
     }
 
     private void bursts(int thread, Random random) throws IOException {
-        int start = random.nextInt(BURST_POOL);
         for (long burst = 0; ; burst++) {
-            List<String> keys = new ArrayList<>(BURST);
+            Set<String> keys = new LinkedHashSet<>(BURST);
+            while (keys.size() < BURST) {
+                keys.add("p" + prefilledOf(thread - 4, random));
+            }
             StringBuilder begins = new StringBuilder();
             List<ObjectNode> values = new ArrayList<>(BURST);
-            for (int j = 0; j < BURST; j++) {
-                String key = "b" + thread + "-" + (start + burst * BURST + j) % BURST_POOL;
-                ObjectNode value = value(thread, cycle, burst * BURST + j);
+            int j = 0;
+            for (String key : keys) {
+                ObjectNode value =
+                        prefilledValue(-1).put("n", burst * BURST + j++).put("cycle", cycle);
                 keys.add(key);
                 values.add(value);
                 begins.append("B ")
@@ -188,9 +196,9 @@ public final class CrashWriter {
             }
             begin(begins.substring(0, begins.length() - 1));
             List<CompletableFuture<?>> acks = new ArrayList<>(BURST);
-            for (int j = 0; j < BURST; j++) {
-                String key = keys.get(j);
-                acks.add(store.async().set(key, values.get(j)).thenRun(() -> ack(thread, key)));
+            j = 0;
+            for (String key : keys) {
+                acks.add(store.async().set(key, values.get(j++)).thenRun(() -> ack(thread, key)));
             }
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
         }
