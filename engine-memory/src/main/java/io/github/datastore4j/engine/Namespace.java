@@ -359,17 +359,8 @@ final class Namespace implements AsyncDatastore {
             return value;
         }
         Document document = value.document();
-        ObjectNode stored = document.sharedMetadata();
-        ObjectNode filled = null;
-        for (Map.Entry<String, JsonNode> field : newMetadata.properties()) {
-            if (!stored.has(field.getKey())) {
-                if (filled == null) {
-                    filled = stored.deepCopy();
-                }
-                filled.set(field.getKey(), field.getValue().deepCopy());
-            }
-        }
-        if (filled == null) {
+        ObjectNode filled = withMetadataDefaults(document.sharedMetadata());
+        if (filled == document.sharedMetadata()) {
             return value;
         }
         return new StoredValue(
@@ -377,6 +368,20 @@ final class Namespace implements AsyncDatastore {
                         document.key(), document.sharedValue(), filled, document.rev(), document.schemaVersion()),
                 value.json(),
                 codec.metadataBytes(name, document.key(), filled));
+    }
+
+    /** {@code metadata}, or a copy of it with the schema's defaults for the fields it lacks. */
+    private ObjectNode withMetadataDefaults(ObjectNode metadata) {
+        ObjectNode filled = null;
+        for (Map.Entry<String, JsonNode> field : newMetadata.properties()) {
+            if (!metadata.has(field.getKey())) {
+                if (filled == null) {
+                    filled = metadata.deepCopy();
+                }
+                filled.set(field.getKey(), field.getValue().deepCopy());
+            }
+        }
+        return filled == null ? metadata : filled;
     }
 
     @Override
@@ -420,7 +425,8 @@ final class Namespace implements AsyncDatastore {
                         + "' does not exist: metadata lives beside a value, so set the value first");
             }
             Document document = before.document();
-            ObjectNode metadata = metadataOf.apply(document);
+            // a field the caller dropped reads as its default, now as after a reopen
+            ObjectNode metadata = withMetadataDefaults(metadataOf.apply(document));
             StoredValue after = new StoredValue(
                     Document.ofOwned(
                             key, document.sharedValue(), metadata, document.rev() + 1, document.schemaVersion()),

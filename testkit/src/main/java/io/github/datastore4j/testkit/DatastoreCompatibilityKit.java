@@ -1464,6 +1464,30 @@ public abstract class DatastoreCompatibilityKit {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("JSON object");
         }
+
+        @Test
+        @DisplayName("a field dropped by setMetadata reads as its default at once, the same as after a reopen")
+        void droppedFieldReadsAsDefault() {
+            Schema schema = Schema.builder()
+                    .metadataTemplate(object().put("server", "none").put("logins", 0))
+                    .build();
+            Datastore profiles = storage.datastore("players", schema);
+            profiles.set("ann", 1);
+            profiles.setMetadata("ann", Map.of("server", "eu-1"));
+            String expected = "{\"server\":\"eu-1\",\"logins\":0}";
+            assertThat(profiles.getMetadata("ann").orElseThrow().toString()).isEqualTo(expected);
+            assertThat(profiles.getDocument("ann").orElseThrow().metadata().toString())
+                    .isEqualTo(expected);
+            if (isPersistent()) {
+                storage.close();
+                storage = Storage.open(storageUri(directory), options());
+                assertThat(storage.datastore("players", schema)
+                                .getMetadata("ann")
+                                .orElseThrow()
+                                .toString())
+                        .isEqualTo(expected);
+            }
+        }
     }
 
     /** Whether data survives closing and reopening this storage's URI; override for non-persistent backends. */
