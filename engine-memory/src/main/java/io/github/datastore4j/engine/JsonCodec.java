@@ -10,6 +10,7 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.MissingNode;
@@ -39,6 +40,8 @@ final class JsonCodec {
                         .streamReadConstraints(ValueLimits.readConstraints())
                         .streamWriteConstraints(ValueLimits.writeConstraints())
                         .build())
+                // an object Jackson sees no property of would be stored as {}: refuse it instead
+                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .build();
         this.storedValueReader = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         this.maxValueBytes = maxValueBytes;
@@ -66,6 +69,9 @@ final class JsonCodec {
             ValueLimits.check(namespace, key, "value", node); // before deepCopy, which recurses
             return node.deepCopy();
         }
+        if (isJackson2Tree(value.getClass())) {
+            return fromJackson2(namespace, key, value);
+        }
         try {
             return mapper.valueToTree(value);
         } catch (StackOverflowError e) {
@@ -80,7 +86,8 @@ final class JsonCodec {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,
                     "value for key '" + key + "' in namespace '" + namespace + "' (a "
-                            + value.getClass().getName() + ") cannot be mapped to JSON: " + e.getOriginalMessage(),
+                            + value.getClass().getName() + ") cannot be mapped to JSON: " + e.getOriginalMessage()
+                            + accessHint(value.getClass()),
                     e);
         }
     }
@@ -169,8 +176,47 @@ final class JsonCodec {
             return mapper.treeToValue(tree, type);
         } catch (JacksonException e) {
             throw new WrongTypeException("value of key '" + key + "' in namespace '" + namespace + "' does not map to "
-                    + type.getName() + ": " + e.getOriginalMessage());
+                    + type.getName() + ": " + e.getOriginalMessage() + accessHint(type));
         }
+    }
+
+    /** Whether {@code type} is a Jackson 2 {@code JsonNode}, which Jackson 3 would map as a bean of its getters. */
+    private static boolean isJackson2Tree(Class<?> type) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            if (c.getName().equals("com.fasterxml.jackson.databind.JsonNode")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A Jackson 2 tree, converted through its JSON text (what its {@code toString()} writes since Jackson 2.10). */
+    private JsonNode fromJackson2(String namespace, String key, Object tree) {
+        try {
+            return storedValueReader.readTree(tree.toString());
+        } catch (JacksonException e) {
+            throw new DatastoreException(
+                    ErrorCode.INVALID_VALUE,
+                    "value for key '" + key + "' in namespace '" + namespace + "' is a Jackson 2 JsonNode whose"
+                            + " JSON could not be read (" + e.getOriginalMessage() + "); pass a Jackson 3 tree"
+                            + " (tools.jackson.databind.JsonNode) or a plain object",
+                    e);
+        }
+    }
+
+    /**
+     * A hint for a type in a named module that does not open its package to Jackson, which is then refused access to
+     * it; empty otherwise.
+     */
+    static String accessHint(Class<?> type) {
+        Module module = type.getModule();
+        Module jackson = JsonMapper.class.getModule();
+        String pkg = type.getPackageName();
+        if (!module.isNamed() || module.isOpen(pkg, jackson)) {
+            return "";
+        }
+        return " (module " + module.getName() + " does not open package " + pkg + " to Jackson: add `opens " + pkg
+                + " to tools.jackson.databind;` to its module-info.java)";
     }
 
     /** JSON equality where numbers compare by value. */
