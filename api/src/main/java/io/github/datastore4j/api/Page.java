@@ -6,8 +6,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One page of a {@link KeyQuery}: keys in query order, their documents when the query asked for them, and a cursor
- * to the next page when the page was cut by its limit. Immutable.
+ * One page of a {@link KeyQuery}: keys in query order, their documents when the query asked for them
+ * ({@link KeyQuery.Builder#includeDocuments(boolean)}), and a cursor to the next page when the page was cut by its
+ * limit. Immutable.
+ *
+ * <pre>{@code
+ * Page page = users.queryKeys(KeyQuery.builder().startKey("user:").endKey("user:\uffff").includeDocuments(true).build());
+ * for (Document user : page.documents()) {
+ *     System.out.println(user.key() + " " + user.value());
+ * }
+ * }</pre>
  */
 public final class Page {
     private final List<String> keys;
@@ -29,9 +37,23 @@ public final class Page {
         return keys;
     }
 
-    /** One document per key when the query set {@code includeDocuments}; empty otherwise. */
+    /**
+     * One document per key, in the same order.
+     *
+     * @throws IllegalStateException if the page holds keys but no documents because the query did not set
+     *     {@code includeDocuments(true)}: an empty list would silently look like no data
+     */
     public List<Document> documents() {
+        if (!hasDocuments()) {
+            throw new IllegalStateException("this page holds " + keys.size() + " keys and no documents: build the"
+                    + " query with includeDocuments(true) to get them, or read keys()");
+        }
         return documents;
+    }
+
+    /** Whether {@link #documents()} can be read: the query set {@code includeDocuments}, or the page is empty. */
+    public boolean hasDocuments() {
+        return keys.isEmpty() || !documents.isEmpty();
     }
 
     /** Where the next page starts, if this page was cut by the limit. */
@@ -49,6 +71,7 @@ public final class Page {
 
     @Override
     public String toString() {
-        return "Page{keys=" + keys + ", nextCursor=" + nextCursor + '}';
+        return "Page{keys=" + keys + (hasDocuments() && !keys.isEmpty() ? ", with documents" : "") + ", nextCursor="
+                + nextCursor + '}';
     }
 }

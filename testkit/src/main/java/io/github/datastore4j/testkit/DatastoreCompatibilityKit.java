@@ -595,6 +595,18 @@ public abstract class DatastoreCompatibilityKit {
         }
 
         @Test
+        @DisplayName("a page of keys only says so when its documents are asked for, instead of looking empty")
+        void keysOnlyPageRefusesDocuments() {
+            Page keysOnly = store.queryKeys(KeyQuery.builder().startKey("a").build());
+            assertThat(keysOnly.keys()).isNotEmpty();
+            assertThat(keysOnly.hasDocuments()).isFalse();
+            assertThatThrownBy(keysOnly::documents)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("includeDocuments(true)");
+            assertThat(store.queryKeys(KeyQuery.key("zzz")).documents()).isEmpty();
+        }
+
+        @Test
         @DisplayName("a cursor pages through every key exactly once, both directions")
         void cursorPaging() {
             for (boolean descending : new boolean[] {false, true}) {
