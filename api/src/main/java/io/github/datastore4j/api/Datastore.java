@@ -249,9 +249,9 @@ public interface Datastore {
      * once every existing key was reported. This is how views are kept up to date: a listener that treats each call as
      * "this key is now this" ends consistent with the store whatever runs concurrently.
      *
-     * @return a handle whose {@code close()} stops the calls
+     * @return a handle whose {@code close()} stops the calls, and throws nothing
      */
-    AutoCloseable subscribe(ChangeListener listener);
+    Subscription subscribe(ChangeListener listener);
 
     /** Writes every change not yet in the backend and returns once the backend committed them. */
     void save();

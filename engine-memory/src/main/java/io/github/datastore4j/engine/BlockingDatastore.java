@@ -11,6 +11,7 @@ import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.KeyQuery;
 import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Session;
+import io.github.datastore4j.api.Subscription;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -207,7 +208,7 @@ final class BlockingDatastore implements Datastore {
     }
 
     @Override
-    public AutoCloseable subscribe(ChangeListener listener) {
+    public Subscription subscribe(ChangeListener listener) {
         if (KeySlot.insideOperation()) {
             throw new IllegalStateException("subscribe was called from inside a key operation; call it outside");
         }

@@ -16,6 +16,7 @@ import io.github.datastore4j.api.MigrationProgress;
 import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Session;
+import io.github.datastore4j.api.Subscription;
 import io.github.datastore4j.api.WaitTimeoutException;
 import io.github.datastore4j.api.WrongTypeException;
 import io.github.datastore4j.api.spi.Mutation;
@@ -307,7 +308,7 @@ final class Namespace implements AsyncDatastore {
         }
     }
 
-    AutoCloseable subscribe(ChangeListener listener) {
+    Subscription subscribe(ChangeListener listener) {
         requireNonNull(listener, "listener");
         storage.ensureOpen();
         listeners.add(listener);

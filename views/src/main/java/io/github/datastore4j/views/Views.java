@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.Subscription;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +41,7 @@ public final class Views implements AutoCloseable {
     private final MapErrorListener errors;
     private final Map<String, Definition> definitions = new ConcurrentHashMap<>();
 
-    private record Definition(View view, AutoCloseable subscription) {}
+    private record Definition(View view, Subscription subscription) {}
 
     private Views(Datastore store, MapErrorListener errors) {
         this.store = store;
@@ -73,7 +74,7 @@ public final class Views implements AutoCloseable {
             throw new IllegalArgumentException("view name is blank");
         }
         View view = new View(name, map, reducer);
-        AutoCloseable subscription = store.subscribe((key, document) -> update(view, key, document));
+        Subscription subscription = store.subscribe((key, document) -> update(view, key, document));
         Definition old = definitions.put(name, new Definition(view, subscription));
         if (old != null) {
             close(old);
@@ -118,10 +119,6 @@ public final class Views implements AutoCloseable {
     }
 
     private static void close(Definition definition) {
-        try {
-            definition.subscription().close();
-        } catch (Exception e) {
-            LOG.warn("could not unsubscribe view '{}'", definition.view().name(), e);
-        }
+        definition.subscription().close();
     }
 }
