@@ -82,7 +82,7 @@ public interface Storage extends AutoCloseable {
     /** The namespaces that exist: those holding data in the backend and those opened here. */
     Set<String> namespaces();
 
-    /** The URI this storage was opened with. */
+    /** The URI this storage was opened with, credentials replaced by {@code ***} (as every message shows it). */
     String uri();
 
     /** The durability mode in force. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.datastore4j.api.internal.StorageOpener;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.Locations;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Names;
 import io.github.datastore4j.api.spi.Record;
@@ -55,13 +56,16 @@ public final class Transfer {
         Names.requireValidNamespace(namespace);
         if (sourceUri.equals(targetUri)) {
             throw new DatastoreException(
-                    ErrorCode.INVALID_OPTION, "copy source and target are the same store: " + sourceUri);
+                    ErrorCode.INVALID_OPTION,
+                    "copy source and target are the same store: " + Locations.redact(sourceUri));
         }
         try (Backend source = StorageOpener.openBackend(sourceUri, StorageOptions.defaults());
                 Backend target = StorageOpener.openBackend(targetUri, StorageOptions.defaults())) {
-            List<Record> records = verifiedRecords(source, sourceUri, namespace);
+            String shownSource = Locations.redact(sourceUri); // messages never show a credential
+            String shownTarget = Locations.redact(targetUri);
+            List<Record> records = verifiedRecords(source, shownSource, namespace);
             Map<String, Record> present = new HashMap<>();
-            join(target.scan(namespace, record -> present.put(record.key(), record)), "read", targetUri);
+            join(target.scan(namespace, record -> present.put(record.key(), record)), "read", shownTarget);
             List<Record> toCopy = new ArrayList<>();
             Map<String, Record> byKey = new HashMap<>();
             for (Record record : records) {
@@ -70,12 +74,12 @@ public final class Transfer {
                 if (there == null) {
                     toCopy.add(record);
                 } else if (!sameRecord(there, record)) {
-                    throw refuse(targetUri, namespace, there, record);
+                    throw refuse(shownTarget, namespace, there, record);
                 }
             }
             for (Record there : present.values()) {
                 if (!byKey.containsKey(there.key())) {
-                    throw refuse(targetUri, namespace, there, null);
+                    throw refuse(shownTarget, namespace, there, null);
                 }
             }
             toCopy.sort((a, b) -> a.key().compareTo(b.key()));
@@ -87,7 +91,7 @@ public final class Transfer {
                 for (Record record : toCopy.subList(from, Math.min(toCopy.size(), from + BATCH))) {
                     batch.add(Mutation.put(namespace, record));
                 }
-                join(target.write(batch), "write", targetUri);
+                join(target.write(batch), "write", shownTarget);
                 progress.batchCopied(from + batch.size(), toCopy.size());
             }
             return toCopy.size();

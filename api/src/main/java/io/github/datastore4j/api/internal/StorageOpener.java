@@ -10,6 +10,7 @@ import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendProvider;
 import io.github.datastore4j.api.spi.EngineProvider;
+import io.github.datastore4j.api.spi.Locations;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,7 +35,8 @@ public final class StorageOpener {
         EngineProvider engine = discovery.engine();
         Backend backend = target.provider().open(target.location(), target.options());
         try {
-            return engine.open(uri, backend, target.provider(), target.options());
+            // the engine only names the URI, in messages, logs and thread names: it never sees a credential
+            return engine.open(Locations.redact(uri), backend, target.provider(), target.options());
         } catch (RuntimeException | Error e) {
             try {
                 backend.close();
@@ -64,7 +66,8 @@ public final class StorageOpener {
         if (colon <= 0 || !SCHEME.matcher(uri.substring(0, colon)).matches()) {
             throw new DatastoreException(
                     ErrorCode.INVALID_OPTION,
-                    "storage URI '" + uri + "' does not start with a scheme such as memory:, json:, h2: or mapdb:");
+                    "storage URI '" + Locations.redact(uri)
+                            + "' does not start with a scheme such as memory:, json:, h2: or mapdb:");
         }
         String scheme = uri.substring(0, colon).toLowerCase(Locale.ROOT);
         String rest = uri.substring(colon + 1);
@@ -75,7 +78,8 @@ public final class StorageOpener {
 
         BackendProvider backendProvider = discovery.backends().get(scheme);
         if (backendProvider == null) {
-            throw new ProviderNotFoundException("no datastore4j backend for scheme '" + scheme + "' in '" + uri
+            throw new ProviderNotFoundException("no datastore4j backend for scheme '" + scheme + "' in '"
+                    + Locations.redact(uri)
                     + "'; schemes found: " + discovery.backends().keySet()
                     + ". Add the backend's module (e.g. datastore4j-backend-" + scheme
                     + ") to the class path or module path"
@@ -93,7 +97,8 @@ public final class StorageOpener {
             if (!known.contains(name)) {
                 throw new DatastoreException(
                         ErrorCode.INVALID_OPTION,
-                        "unknown setting '" + name + "' for '" + uri + "'; the engine and the " + scheme
+                        "unknown setting '" + name + "' for '" + Locations.redact(uri) + "'; the engine and the "
+                                + scheme
                                 + " backend know " + known);
             }
         }
