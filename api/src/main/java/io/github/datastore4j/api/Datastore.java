@@ -143,14 +143,32 @@ public interface Datastore {
     /**
      * Atomically replaces the value of {@code key} with {@code function(current)} and returns the new document. The
      * function gets a private copy of the value that it may change and return; if the key does not exist, a copy of
-     * the namespace's {@link Schema#template() template}, or {@code MissingNode} without one. If it throws, nothing
-     * changes and the exception reaches the caller.
+     * the namespace's {@link Schema#template() template}, or without one {@code MissingNode} (test it with {@code
+     * isMissingNode()}). If it throws, nothing changes and the exception reaches the caller — except a {@code
+     * ClassCastException} on that {@code MissingNode}, which becomes a {@link KeyNotFoundException} saying the key does
+     * not exist.
+     *
+     * <pre>{@code
+     * store.update("profile", v -> (v.isMissingNode() ? JsonNodeFactory.instance.objectNode() : (ObjectNode) v)
+     *         .put("visits", v.path("visits").asInt() + 1));
+     * }</pre>
+     *
+     * @throws DatastoreException with {@code INVALID_VALUE} if the function returns {@code null} or {@code MissingNode}
      */
     Document update(String key, UnaryOperator<JsonNode> function);
 
     /**
-     * Like {@link #update(String, UnaryOperator)}, with the value mapped to {@code type} (the template, or {@code null}
-     * if absent and there is none).
+     * Like {@link #update(String, UnaryOperator)}, with the value mapped to {@code type}. For a key that does not exist
+     * (and no {@link Schema#template() template}) the function gets the empty JSON object mapped to {@code type} when
+     * the type maps from an object — a POJO, a record, a {@code Map} — and {@code null} otherwise ({@code Integer},
+     * {@code String}, {@code List}…); a {@code NullPointerException} it then throws becomes a
+     * {@link KeyNotFoundException} saying the key does not exist.
+     *
+     * <pre>{@code
+     * store.update("alice", User.class, user -> user.withVisits(user.visits() + 1)); // a missing alice starts as {}
+     * }</pre>
+     *
+     * @throws DatastoreException with {@code INVALID_VALUE} if the function returns {@code null}
      */
     <T> Document update(String key, Class<T> type, UnaryOperator<T> function);
 

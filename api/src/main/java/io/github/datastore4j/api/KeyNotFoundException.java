@@ -7,4 +7,8 @@ public final class KeyNotFoundException extends DatastoreException {
     public KeyNotFoundException(String message) {
         super(ErrorCode.NOT_FOUND, message);
     }
+
+    public KeyNotFoundException(String message, Throwable cause) {
+        super(ErrorCode.NOT_FOUND, message, cause);
+    }
 }

@@ -219,6 +219,21 @@ final class JsonCodec {
                 + " to tools.jackson.databind;` to its module-info.java)";
     }
 
+    /**
+     * The empty JSON object mapped to {@code type} — what a typed update of a missing key starts from when the type
+     * maps from an object (a POJO, a record, a {@code Map}) — or {@code null} when it does not.
+     */
+    <T> T emptyObjectAs(Class<T> type) {
+        if (type.isInstance(EMPTY_OBJECT)) {
+            return type.cast(EMPTY_OBJECT.deepCopy());
+        }
+        try {
+            return mapper.treeToValue(EMPTY_OBJECT, type);
+        } catch (JacksonException | IllegalArgumentException e) {
+            return null; // a number, a string, a list: nothing to start from
+        }
+    }
+
     /** JSON equality where numbers compare by value. */
     static boolean jsonEquals(JsonNode a, JsonNode b) {
         return a.equals(NUMBERS_BY_VALUE, b);

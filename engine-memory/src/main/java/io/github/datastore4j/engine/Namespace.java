@@ -546,7 +546,19 @@ final class Namespace implements AsyncDatastore {
             JsonNode current = before != null
                     ? before.document().value()
                     : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
-            JsonNode updated = function.apply(current);
+            JsonNode updated;
+            try {
+                updated = function.apply(current);
+            } catch (ClassCastException e) {
+                if (!current.isMissingNode()) {
+                    throw e;
+                }
+                throw new KeyNotFoundException(
+                        "key '" + key + "' in namespace '" + name + "' does not exist, and the update function"
+                                + " failed on the MissingNode it was given (" + e.getMessage() + "); test"
+                                + " value.isMissingNode(), or give the namespace a Schema template for new keys",
+                        e);
+            }
             if (updated == null || updated.isMissingNode()) {
                 throw new DatastoreException(
                         ErrorCode.INVALID_VALUE,
@@ -566,7 +578,27 @@ final class Namespace implements AsyncDatastore {
         requireNonNull(type, "type");
         requireNonNull(function, "function");
         return update(key, current -> {
-            T updated = function.apply(codec.convert(name, key, current, type));
+            boolean missing = current.isMissingNode();
+            T given = missing ? codec.emptyObjectAs(type) : codec.convert(name, key, current, type);
+            T updated;
+            try {
+                updated = function.apply(given);
+            } catch (NullPointerException e) {
+                if (!missing || given != null) {
+                    throw e;
+                }
+                throw new KeyNotFoundException(
+                        "key '" + key + "' in namespace '" + name + "' does not exist, so the update function was"
+                                + " given null (" + type.getSimpleName() + " does not map from an empty object) and"
+                                + " failed on it: " + e.getMessage() + "; handle null, or set the key first",
+                        e);
+            }
+            if (updated == null) {
+                throw new DatastoreException(
+                        ErrorCode.INVALID_VALUE,
+                        "update function for key '" + key + "' in namespace '" + name
+                                + "' returned null; return a value, or call delete(key)");
+            }
             return codec.toTree(name, key, updated);
         });
     }
