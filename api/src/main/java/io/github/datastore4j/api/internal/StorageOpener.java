@@ -62,6 +62,7 @@ public final class StorageOpener {
     private static Target resolve(String uri, StorageOptions options, ProviderDiscovery discovery) {
         requireNonNull(uri, "uri");
         requireNonNull(options, "options");
+        JacksonCheck.requireCompatibleAnnotations();
         int colon = uri.indexOf(':');
         if (colon <= 0 || !SCHEME.matcher(uri.substring(0, colon)).matches()) {
             throw new DatastoreException(
