@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Settings for a {@link Storage}: the engine's (durability, auto-save interval, value size limit) and any the
@@ -51,13 +52,15 @@ public final class StorageOptions {
     /** The largest serialized value accepted by default: 16 MiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
 
-    private static final StorageOptions DEFAULTS = new StorageOptions(Map.of());
+    private static final StorageOptions DEFAULTS = new StorageOptions(Map.of(), null);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
     private final Map<String, String> settings;
+    private final JsonMapper jsonMapper;
 
-    private StorageOptions(Map<String, String> settings) {
+    private StorageOptions(Map<String, String> settings, JsonMapper jsonMapper) {
         this.settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+        this.jsonMapper = jsonMapper;
     }
 
     /** No settings: every value is its default. */
@@ -98,12 +101,23 @@ public final class StorageOptions {
         return builder.build();
     }
 
-    /** These settings, overridden by every setting {@code overrides} has. */
+    /** These settings, overridden by every setting {@code overrides} has (and by its mapper, if it has one). */
     public StorageOptions overriddenBy(StorageOptions overrides) {
         Builder builder = builder();
         builder.settings.putAll(settings);
         builder.settings.putAll(overrides.settings);
+        builder.jsonMapper = overrides.jsonMapper != null ? overrides.jsonMapper : jsonMapper;
         return builder.build();
+    }
+
+    /**
+     * The mapper that turns the application's objects into JSON trees and back — for {@code set}, {@code push},
+     * typed {@code get} and typed {@code update} — if one was given; Jackson's default otherwise. Give one for
+     * Kotlin data classes, {@code java.time} types or custom serializers. Stored bytes are always read and written
+     * by the engine's own reader under its value limits, so a mapper cannot make a store unreadable.
+     */
+    public Optional<JsonMapper> jsonMapper() {
+        return Optional.ofNullable(jsonMapper);
     }
 
     /** Every setting, by name, in name order. */
@@ -274,24 +288,36 @@ public final class StorageOptions {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof StorageOptions && settings.equals(((StorageOptions) other).settings);
+        return other instanceof StorageOptions
+                && settings.equals(((StorageOptions) other).settings)
+                && jsonMapper == ((StorageOptions) other).jsonMapper;
     }
 
     @Override
     public int hashCode() {
-        return settings.hashCode();
+        return settings.hashCode() * 31 + System.identityHashCode(jsonMapper);
     }
 
     @Override
     public String toString() {
-        return "StorageOptions" + settings;
+        return "StorageOptions" + settings + (jsonMapper == null ? "" : " with a JsonMapper");
     }
 
     /** Builds {@link StorageOptions}; not thread-safe. */
     public static final class Builder {
         private final Map<String, String> settings = new TreeMap<>();
+        private JsonMapper jsonMapper;
 
         private Builder() {}
+
+        /**
+         * Maps the application's objects with {@code mapper}, e.g. one with the Kotlin or Java time module: see
+         * {@link StorageOptions#jsonMapper()}. Code only; a URI cannot carry it.
+         */
+        public Builder jsonMapper(JsonMapper mapper) {
+            this.jsonMapper = requireNonNull(mapper, "mapper");
+            return this;
+        }
 
         public Builder durability(Durability durability) {
             return set(DURABILITY, durability.name().toLowerCase(Locale.ROOT));
@@ -329,7 +355,7 @@ public final class StorageOptions {
         }
 
         public StorageOptions build() {
-            return settings.isEmpty() ? DEFAULTS : new StorageOptions(settings);
+            return settings.isEmpty() && jsonMapper == null ? DEFAULTS : new StorageOptions(settings, jsonMapper);
         }
     }
 }

@@ -80,7 +80,7 @@ final class EngineStorage implements Storage {
                 options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
         this.autosaveInterval = options.autosaveInterval();
         this.quarantineCorrupt = options.quarantineCorrupt();
-        this.codec = new JsonCodec(options.maxValueBytes());
+        this.codec = new JsonCodec(options.maxValueBytes(), options.jsonMapper().orElse(null));
         this.pipeline =
                 new CommitPipeline(backend, uri, CommitPipeline.Policy.of(options), CommitPipeline.Clock.SYSTEM);
         if (durability == Durability.INTERVAL) {

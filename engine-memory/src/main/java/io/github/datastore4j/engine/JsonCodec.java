@@ -29,21 +29,27 @@ final class JsonCodec {
         return a.equals(b) ? 0 : 1;
     };
 
+    /** Maps the application's objects to trees and back: the storage's configured mapper, or {@link #BYTES}. */
     private final JsonMapper mapper;
+
+    /** Writes and reads stored bytes, under the {@link ValueLimits}; never the application's mapper. */
+    private static final JsonMapper BYTES = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(ValueLimits.readConstraints())
+                    .streamWriteConstraints(ValueLimits.writeConstraints())
+                    .build())
+            // an object Jackson sees no property of would be stored as {}: refuse it instead
+            .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
+
     /** Reads stored values losslessly: a decimal such as 12345678901234567890.123456789 must not become a double. */
-    private final ObjectReader storedValueReader;
+    private static final ObjectReader STORED_VALUE_READER =
+            BYTES.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final int maxValueBytes;
 
-    JsonCodec(int maxValueBytes) {
-        this.mapper = JsonMapper.builder(JsonFactory.builder()
-                        .streamReadConstraints(ValueLimits.readConstraints())
-                        .streamWriteConstraints(ValueLimits.writeConstraints())
-                        .build())
-                // an object Jackson sees no property of would be stored as {}: refuse it instead
-                .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-                .build();
-        this.storedValueReader = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    /** {@code objects}: the application's mapper, or null for the engine's own. */
+    JsonCodec(int maxValueBytes, JsonMapper objects) {
+        this.mapper = objects == null ? BYTES : objects;
         this.maxValueBytes = maxValueBytes;
     }
 
@@ -97,7 +103,7 @@ final class JsonCodec {
         ValueLimits.check(namespace, key, "value", tree);
         byte[] bytes;
         try {
-            bytes = mapper.writeValueAsBytes(tree);
+            bytes = BYTES.writeValueAsBytes(tree);
         } catch (JacksonException e) {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,
@@ -162,7 +168,7 @@ final class JsonCodec {
 
     /** Parses stored bytes; the caller maps failures to a corruption error naming the record. */
     JsonNode parse(byte[] json) {
-        return storedValueReader.readTree(json);
+        return STORED_VALUE_READER.readTree(json);
     }
 
     <T> T convert(String namespace, String key, JsonNode tree, Class<T> type) {
@@ -193,7 +199,7 @@ final class JsonCodec {
     /** A Jackson 2 tree, converted through its JSON text (what its {@code toString()} writes since Jackson 2.10). */
     private JsonNode fromJackson2(String namespace, String key, Object tree) {
         try {
-            return storedValueReader.readTree(tree.toString());
+            return STORED_VALUE_READER.readTree(tree.toString());
         } catch (JacksonException e) {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,
