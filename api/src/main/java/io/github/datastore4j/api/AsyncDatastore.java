@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -31,6 +32,9 @@ public interface AsyncDatastore {
 
     <T> CompletableFuture<Optional<T>> get(String key, Class<T> type);
 
+    /** Like {@link Datastore#get(String, TypeReference)}. */
+    <T> CompletableFuture<Optional<T>> get(String key, TypeReference<T> type);
+
     CompletableFuture<Optional<Document>> getDocument(String key);
 
     CompletableFuture<Document> set(String key, Object value);
@@ -52,6 +56,9 @@ public interface AsyncDatastore {
     CompletableFuture<Document> setMetadata(String key, Object metadata);
 
     <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function);
+
+    /** Like {@link Datastore#update(String, TypeReference, UnaryOperator)}. */
+    <T> CompletableFuture<Document> update(String key, TypeReference<T> type, UnaryOperator<T> function);
 
     CompletableFuture<Document> put(String key, Object value, long expectedRev);
 

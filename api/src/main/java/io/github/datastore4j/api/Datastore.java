@@ -6,6 +6,7 @@ import java.util.SortedMap;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -73,6 +74,18 @@ public interface Datastore {
      * @throws WrongTypeException if the value does not map to {@code type}
      */
     <T> Optional<T> get(String key, Class<T> type);
+
+    /**
+     * The value mapped to a generic type, which a {@code Class} cannot name: {@code List<Result>} has {@code Result}
+     * elements, not maps.
+     *
+     * <pre>{@code
+     * Optional<List<Result>> results = store.get("results", new TypeReference<List<Result>>() {});
+     * }</pre>
+     *
+     * @throws WrongTypeException if the value does not map to {@code type}
+     */
+    <T> Optional<T> get(String key, TypeReference<T> type);
 
     /** The document of {@code key} (value, rev, schema version), or empty if it does not exist. */
     Optional<Document> getDocument(String key);
@@ -171,6 +184,15 @@ public interface Datastore {
      * @throws DatastoreException with {@code INVALID_VALUE} if the function returns {@code null}
      */
     <T> Document update(String key, Class<T> type, UnaryOperator<T> function);
+
+    /**
+     * Like {@link #update(String, Class, UnaryOperator)}, with the value mapped to a generic type.
+     *
+     * <pre>{@code
+     * store.update("scores", new TypeReference<Map<String, Integer>>() {}, scores -> { scores.merge("ann", 1, Integer::sum); return scores; });
+     * }</pre>
+     */
+    <T> Document update(String key, TypeReference<T> type, UnaryOperator<T> function);
 
     /**
      * Stores {@code value} only if the current rev of {@code key} is {@code expectedRev} ({@code 0}: the key must not

@@ -21,6 +21,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -84,7 +85,12 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public <T> Optional<T> get(String key, Class<T> type) {
-        return async.value(key, type);
+        return async.value(key, async.javaType(type));
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, TypeReference<T> type) {
+        return async.value(key, async.javaType(type));
     }
 
     @Override
@@ -134,6 +140,11 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public <T> Document update(String key, Class<T> type, UnaryOperator<T> function) {
+        return await(() -> async.update(key, type, function));
+    }
+
+    @Override
+    public <T> Document update(String key, TypeReference<T> type, UnaryOperator<T> function) {
         return await(() -> async.update(key, type, function));
     }
 

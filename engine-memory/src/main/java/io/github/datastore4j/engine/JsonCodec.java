@@ -7,7 +7,9 @@ import java.util.Comparator;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.SerializationFeature;
@@ -171,19 +173,29 @@ final class JsonCodec {
         return STORED_VALUE_READER.readTree(json);
     }
 
-    <T> T convert(String namespace, String key, JsonNode tree, Class<T> type) {
+    <T> T convert(String namespace, String key, JsonNode tree, JavaType type) {
         if (tree == null || tree.isMissingNode()) {
             return null;
         }
-        if (type.isInstance(tree)) {
-            return type.cast(tree.deepCopy());
+        if (type.getRawClass().isInstance(tree)) {
+            @SuppressWarnings("unchecked")
+            T copy = (T) tree.deepCopy();
+            return copy;
         }
         try {
             return mapper.treeToValue(tree, type);
         } catch (JacksonException e) {
             throw new WrongTypeException("value of key '" + key + "' in namespace '" + namespace + "' does not map to "
-                    + type.getName() + ": " + e.getOriginalMessage() + accessHint(type));
+                    + type + ": " + e.getOriginalMessage() + accessHint(type.getRawClass()));
         }
+    }
+
+    JavaType javaType(Class<?> type) {
+        return mapper.constructType(type);
+    }
+
+    JavaType javaType(TypeReference<?> type) {
+        return mapper.constructType(type);
     }
 
     /** Whether {@code type} is a Jackson 2 {@code JsonNode}, which Jackson 3 would map as a bean of its getters. */
@@ -229,9 +241,11 @@ final class JsonCodec {
      * The empty JSON object mapped to {@code type} — what a typed update of a missing key starts from when the type
      * maps from an object (a POJO, a record, a {@code Map}) — or {@code null} when it does not.
      */
-    <T> T emptyObjectAs(Class<T> type) {
-        if (type.isInstance(EMPTY_OBJECT)) {
-            return type.cast(EMPTY_OBJECT.deepCopy());
+    <T> T emptyObjectAs(JavaType type) {
+        if (type.getRawClass().isInstance(EMPTY_OBJECT)) {
+            @SuppressWarnings("unchecked")
+            T copy = (T) EMPTY_OBJECT.deepCopy();
+            return copy;
         }
         try {
             return mapper.treeToValue(EMPTY_OBJECT, type);

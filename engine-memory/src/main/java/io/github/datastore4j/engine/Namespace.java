@@ -48,6 +48,8 @@ import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -151,9 +153,17 @@ final class Namespace implements AsyncDatastore {
         return document(key).map(Document::value);
     }
 
-    <T> Optional<T> value(String key, Class<T> type) {
-        requireNonNull(type, "type");
+    <T> Optional<T> value(String key, JavaType type) {
         return document(key).map(doc -> codec.convert(name, key, doc.sharedValue(), type));
+    }
+
+    /** The mapper's type for {@code type}. */
+    JavaType javaType(Class<?> type) {
+        return codec.javaType(requireNonNull(type, "type"));
+    }
+
+    JavaType javaType(TypeReference<?> type) {
+        return codec.javaType(requireNonNull(type, "type"));
     }
 
     boolean contains(String key) {
@@ -172,7 +182,12 @@ final class Namespace implements AsyncDatastore {
 
     @Override
     public <T> CompletableFuture<Optional<T>> get(String key, Class<T> type) {
-        return CompletableFuture.completedFuture(value(key, type));
+        return CompletableFuture.completedFuture(value(key, javaType(type)));
+    }
+
+    @Override
+    public <T> CompletableFuture<Optional<T>> get(String key, TypeReference<T> type) {
+        return CompletableFuture.completedFuture(value(key, javaType(type)));
     }
 
     @Override
@@ -574,8 +589,16 @@ final class Namespace implements AsyncDatastore {
 
     @Override
     public <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function) {
+        return update(key, javaType(type), function);
+    }
+
+    @Override
+    public <T> CompletableFuture<Document> update(String key, TypeReference<T> type, UnaryOperator<T> function) {
+        return update(key, javaType(type), function);
+    }
+
+    private <T> CompletableFuture<Document> update(String key, JavaType type, UnaryOperator<T> function) {
         Names.requireValidKey(key);
-        requireNonNull(type, "type");
         requireNonNull(function, "function");
         return update(key, current -> {
             boolean missing = current.isMissingNode();
@@ -589,7 +612,8 @@ final class Namespace implements AsyncDatastore {
                 }
                 throw new KeyNotFoundException(
                         "key '" + key + "' in namespace '" + name + "' does not exist, so the update function was"
-                                + " given null (" + type.getSimpleName() + " does not map from an empty object) and"
+                                + " given null (" + type.getRawClass().getSimpleName()
+                                + " does not map from an empty object) and"
                                 + " failed on it: " + e.getMessage() + "; handle null, or set the key first",
                         e);
             }
