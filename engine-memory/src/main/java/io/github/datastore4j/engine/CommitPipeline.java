@@ -166,8 +166,13 @@ final class CommitPipeline implements AutoCloseable {
             }
             queue.add(pending);
         }
-        if (policy.debug()) {
-            LOG.info("queued for {}: {}", storageUri, describe(pending));
+        if (policy.debug() ? LOG.isDebugEnabled() : LOG.isTraceEnabled()) {
+            String line = "queued for " + storageUri + ": " + describe(pending);
+            if (policy.debug()) {
+                LOG.debug(line);
+            } else {
+                LOG.trace(line);
+            }
         }
         return pending.done;
     }
@@ -257,7 +262,15 @@ final class CommitPipeline implements AutoCloseable {
     private void write(List<Mutation> batch, int retries) {
         for (int attempt = 0; ; attempt++) {
             try {
+                long started = System.nanoTime();
                 backend.write(batch).join();
+                if (LOG.isTraceEnabled()) {
+                    LOG.trace(
+                            "committed {} changes to {} in {} µs",
+                            batch.size(),
+                            storageUri,
+                            TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started));
+                }
                 if (policy.writesPerSecond() > 0) {
                     refill();
                     tokens -= batch.size();

@@ -91,6 +91,13 @@ final class EngineStorage implements Storage {
         } else {
             shutdownHook = null;
         }
+        LOG.debug(
+                "opened {}: durability {}{}, backend {} ({})",
+                uri,
+                durability.name().toLowerCase(java.util.Locale.ROOT),
+                durability == Durability.INTERVAL ? " every " + autosaveInterval : "",
+                backend.getClass().getName(),
+                backend.capabilities());
     }
 
     private void closeAtShutdown() {
@@ -347,6 +354,7 @@ final class EngineStorage implements Storage {
      * {@link CorruptDataException}, or with {@code onCorrupt=quarantine} is moved aside, reported and left out.
      */
     Map<String, StoredValue> readAll(String namespace) {
+        long started = System.nanoTime();
         Map<String, StoredValue> values = new HashMap<>();
         List<Record> records = new ArrayList<>();
         List<Damaged> damaged = new ArrayList<>();
@@ -372,6 +380,13 @@ final class EngineStorage implements Storage {
             quarantined.add(report);
             LOG.warn("quarantined {} of {}: {}; moved to {}", entry.describe(), uri, entry.problem(), movedTo);
         }
+        LOG.debug(
+                "loaded namespace '{}' of {}: {} records{} in {} ms",
+                namespace,
+                uri,
+                values.size(),
+                damaged.isEmpty() ? "" : ", " + damaged.size() + " quarantined",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return values;
     }
 
@@ -532,6 +547,7 @@ final class EngineStorage implements Storage {
         if (failure != null) {
             throw failure;
         }
+        LOG.debug("closed {}", uri);
     }
 
     @Override

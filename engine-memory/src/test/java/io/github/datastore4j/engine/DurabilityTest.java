@@ -393,7 +393,21 @@ class DurabilityTest {
     }
 
     @Test
-    @DisplayName("debug=true logs one line per queued operation")
+    @DisplayName("without debug=true no line per operation is logged at DEBUG (they are TRACE)")
+    void noPerOperationLinesByDefault() {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            open("").set("k", 1);
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("queued for");
+    }
+
+    @Test
+    @DisplayName("debug=true logs one line per queued operation, at DEBUG")
     void debugLogs() {
         java.io.PrintStream stderr = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
@@ -411,6 +425,7 @@ class DurabilityTest {
                 .hasSize(3)
                 .anySatisfy(line -> assertThat(line).endsWith("put ns/k rev 1"))
                 .anySatisfy(line -> assertThat(line).endsWith("put ns/k rev 2"))
-                .anySatisfy(line -> assertThat(line).endsWith("delete ns/k"));
+                .anySatisfy(line -> assertThat(line).endsWith("delete ns/k"))
+                .allSatisfy(line -> assertThat(line).contains("DEBUG"));
     }
 }

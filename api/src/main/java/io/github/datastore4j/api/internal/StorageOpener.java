@@ -15,9 +15,12 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Parses a storage URI, finds its providers and opens the storage. Stateless. */
 public final class StorageOpener {
+    private static final Logger LOG = LoggerFactory.getLogger(StorageOpener.class);
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
 
     private StorageOpener() {}
@@ -33,6 +36,11 @@ public final class StorageOpener {
     static Storage open(String uri, StorageOptions options, ProviderDiscovery discovery) {
         Target target = resolve(uri, options, discovery);
         EngineProvider engine = discovery.engine();
+        LOG.debug(
+                "opening {} with backend {} and engine {}",
+                Locations.redact(uri),
+                target.provider().getClass().getName(),
+                engine.getClass().getName());
         Backend backend = target.provider().open(target.location(), target.options());
         try {
             // the engine only names the URI, in messages, logs and thread names: it never sees a credential
