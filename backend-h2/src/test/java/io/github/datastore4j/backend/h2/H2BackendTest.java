@@ -125,4 +125,16 @@ class H2BackendTest {
                 .isInstanceOfSatisfying(
                         DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION));
     }
+
+    @Test
+    @DisplayName("a sync store runs no H2 background writer: write() itself writes a commit's chunk, then forces it")
+    void noBackgroundWriter() {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", 1);
+            // with one, CHECKPOINT SYNC does not wait for a chunk already handed to H2's writer threads
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .extracting(Thread::getName)
+                    .noneMatch(name -> name.startsWith("MVStore background writer") && name.contains(temp.toString()));
+        }
+    }
 }
