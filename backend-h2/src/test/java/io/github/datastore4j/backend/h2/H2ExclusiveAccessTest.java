@@ -13,4 +13,9 @@ class H2ExclusiveAccessTest extends ExclusiveAccessKit {
     protected Path location(Path directory) {
         return directory.resolve("db");
     }
+
+    @Override
+    protected boolean namesHolderPid() {
+        return true;
+    }
 }
