@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,5 +67,77 @@ public abstract class ExclusiveAccessKit {
                     .contains(location(directory).toString())
                     .contains(expectedHolder());
         }
+    }
+
+    @Test
+    @DisplayName("a failed second open in this process does not let another process in, nor break the holder")
+    void failedOpenKeepsTheLock() throws Exception {
+        String uri = storageUri(directory);
+        try (Storage held = Storage.open(uri)) {
+            held.datastore("ns").set("k", 1);
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> Storage.open(uri)).isInstanceOf(LockedException.class);
+            }
+            assertThat(OpenProbe.tryOpenInChildJvm(uri))
+                    .as("another process after failed opens in the holder's process")
+                    .contains("LOCKED ")
+                    .contains(location(directory).toString());
+            held.datastore("ns").set("k", 2);
+        }
+        try (Storage again = Storage.open(uri)) {
+            assertThat(again.datastore("ns").get("k", Integer.class)).contains(2);
+        }
+    }
+
+    @Test
+    @DisplayName("an open refused because another process holds the store takes nothing: once it is free this process"
+            + " opens it, and keeps every other process out")
+    void refusedOpenLeavesNothingBehind() throws Exception {
+        String uri = storageUri(directory);
+        try (Storage first = Storage.open(uri)) {
+            first.datastore("ns").set("k", 1);
+        }
+        try (StoreHolder holder = StoreHolder.start(uri)) {
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> Storage.open(uri)).isInstanceOf(LockedException.class);
+            }
+            assertThat(descriptorsInto(location(directory)))
+                    .as("file descriptors a refused open left open")
+                    .isEmpty();
+        }
+        try (Storage mine = Storage.open(uri)) {
+            mine.datastore("ns").set("k", 2);
+            System.gc(); // a leaked descriptor closed by its cleaner would drop this process's lock
+            assertThat(OpenProbe.tryOpenInChildJvm(uri))
+                    .as("another process while this one holds the store")
+                    .contains("LOCKED ");
+            mine.datastore("ns").set("k", 3);
+        }
+        try (Storage again = Storage.open(uri)) {
+            assertThat(again.datastore("ns").get("k", Integer.class)).contains(3);
+        }
+    }
+
+    /** This process's open file descriptors on {@code location} or below it (Linux; empty elsewhere). */
+    private static List<String> descriptorsInto(Path location) throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        List<String> open = new ArrayList<>();
+        if (!Files.isDirectory(fds)) {
+            return open;
+        }
+        Path target = location.toAbsolutePath().normalize();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
+            for (Path fd : entries) {
+                try {
+                    Path file = Files.readSymbolicLink(fd);
+                    if (file.startsWith(target)) {
+                        open.add(fd.getFileName() + " -> " + file);
+                    }
+                } catch (IOException gone) {
+                    // closed while we listed
+                }
+            }
+        }
+        return open;
     }
 }

@@ -6,24 +6,33 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An exclusive {@link FileLock} on {@code <store>/.datastore4j.lock}, held for the life of the backend, with the
  * holder's pid written inside so that a refused opener can say who holds it. The operating system releases the lock
  * when the holder dies, even by {@code kill -9}, so a crash never leaves a store locked.
+ *
+ * <p>POSIX record locks belong to the process, and closing <em>any</em> descriptor of the file releases them all. So
+ * a store locked by this JVM is refused from a registry, without opening the lock file again: a second opener that
+ * opened, failed and closed it would silently unlock the store for every other process. Thread-safe.
  */
 final class StoreLock implements AutoCloseable {
     static final String FILE_NAME = ".datastore4j.lock";
 
+    /** Stores this JVM holds, by real path, with who holds them. */
+    private static final ConcurrentHashMap<Path, String> HELD_HERE = new ConcurrentHashMap<>();
+
+    private final Path key;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private StoreLock(FileChannel channel, FileLock lock) {
+    private StoreLock(Path key, FileChannel channel, FileLock lock) {
+        this.key = key;
         this.channel = channel;
         this.lock = lock;
     }
@@ -35,33 +44,47 @@ final class StoreLock implements AutoCloseable {
      *     one, holds it
      */
     static StoreLock acquire(Path folder) {
-        Path file = folder.resolve(FILE_NAME);
+        Path key;
+        try {
+            key = folder.toRealPath();
+        } catch (IOException e) {
+            throw new BackendException("cannot lock json store " + folder + ": " + e, e);
+        }
+        String me = "pid " + ProcessHandle.current().pid() + " (this process, since " + Instant.now() + ")";
+        String holderHere = HELD_HERE.putIfAbsent(key, me);
+        if (holderHere != null) {
+            throw locked(folder, holderHere);
+        }
+        Path file = key.resolve(FILE_NAME);
         FileChannel channel = null;
         try {
             channel = FileChannel.open(
                     file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null; // held by another storage in this JVM
-            }
+            FileLock lock = channel.tryLock();
             if (lock == null) {
-                String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
-                channel.close();
-                throw new LockedException("json store " + folder + " is locked by "
-                        + (holder.isEmpty() ? "another process" : holder)
-                        + "; one process at a time may open a store folder (close the other storage, or use h2: for"
-                        + " several processes)");
+                // another process holds it: closing our descriptors releases nothing of its lock
+                ByteBuffer holder = ByteBuffer.allocate(256);
+                channel.read(holder, 0);
+                String text = new String(holder.array(), 0, holder.position(), StandardCharsets.UTF_8).trim();
+                throw locked(folder, text.isEmpty() ? "another process" : text);
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
             channel.force(true);
-            return new StoreLock(channel, lock);
-        } catch (IOException e) {
+            return new StoreLock(key, channel, lock);
+        } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
+            HELD_HERE.remove(key, me);
+            if (e instanceof LockedException) {
+                throw (LockedException) e;
+            }
             throw new BackendException("cannot lock json store " + folder + ": " + e, e);
         }
+    }
+
+    private static LockedException locked(Path folder, String holder) {
+        return new LockedException("json store " + folder + " is locked by " + holder
+                + "; one process at a time may open a json store folder (close the other storage first)");
     }
 
     private static void closeQuietly(FileChannel channel) {
@@ -82,5 +105,6 @@ final class StoreLock implements AutoCloseable {
             // the channel close below releases it anyway
         }
         closeQuietly(channel);
+        HELD_HERE.remove(key);
     }
 }

@@ -9,14 +9,18 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.QuarantinedRecord;
 import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
 import io.github.datastore4j.testkit.BackendCompatibilityKit;
 import io.github.datastore4j.testkit.ChildJvm;
 import io.github.datastore4j.testkit.ExitWithoutClose;
+import io.github.datastore4j.testkit.SmallDisk;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -232,6 +236,136 @@ class JsonBackendTest {
         }
         try (Storage storage = Storage.open(uri())) {
             assertThat(storage.datastore("ns").size()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    @DisplayName("a file whose name is not its key's is CORRUPT, or quarantined, never loaded under a key it was not"
+            + " written for")
+    void fileUnderAnotherNameIsCorrupt() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("ghost", 1);
+            storage.datastore("ns").set("real", 2);
+        }
+        Files.copy(fileOf("ns", "ghost"), fileOf("ns", "ghost").resolveSibling("Ghost File.json"));
+        assertThatThrownBy(() -> {
+                    try (Storage storage = Storage.open(uri())) {
+                        storage.datastore("ns");
+                    }
+                })
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("Ghost File.json")
+                .hasMessageContaining("'ghost'");
+        try (Storage storage = Storage.open(uri() + "?onCorrupt=quarantine")) {
+            Datastore store = storage.datastore("ns");
+            assertThat(storage.quarantined()).singleElement().satisfies(report -> assertThat(report.problem())
+                    .contains("copied or renamed"));
+            assertThat(store.delete("ghost")).isTrue();
+        }
+        try (Storage storage = Storage.open(uri())) {
+            assertThat(storage.datastore("ns").get("ghost")).isEmpty();
+            assertThat(storage.datastore("ns").get("real", Integer.class)).contains(2);
+        }
+    }
+
+    @Test
+    @DisplayName("a file where the store folder, or a namespace folder, belongs is CORRUPT, not an empty store")
+    void foreignFileWhereStoreBelongsIsCorrupt() throws IOException {
+        Files.createDirectories(temp);
+        Files.write(root(), new byte[0]);
+        assertThatThrownBy(() -> Storage.open(uri()))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining(root().toString());
+        Files.delete(root());
+        Files.createDirectories(root());
+        Files.writeString(root().resolve(FileNames.ofNamespace("ns")), "not a folder");
+        try (Storage storage = Storage.open(uri())) {
+            assertThatThrownBy(() -> storage.datastore("ns"))
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("'ns'");
+        }
+    }
+
+    @Test
+    @DisplayName("a zero-length document file is CORRUPT naming it")
+    void emptyFileIsCorrupt() throws IOException {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", 1);
+        }
+        Files.write(fileOf("ns", "k"), new byte[0]);
+        try (Storage storage = Storage.open(uri())) {
+            assertThatThrownBy(() -> storage.datastore("ns"))
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining(fileOf("ns", "k").toString())
+                    .hasMessageContaining("empty");
+        }
+    }
+
+    @Test
+    @DisplayName("values at the engine's limits — 500 deep, 1,000-digit numbers, 50,000-character names — read back")
+    void valuesAtTheLimitsReadBack() {
+        StringBuilder deep = new StringBuilder();
+        deep.append("[".repeat(500)).append("]".repeat(500));
+        String number = "9".repeat(1_000);
+        String name = "n".repeat(50_000);
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            store.set("deep", tools.jackson.databind.json.JsonMapper.shared().readTree(deep.toString()));
+            store.set("number", new java.math.BigInteger(number));
+            store.set("name", Map.of(name, 1));
+        }
+        try (Storage storage = Storage.open(uri())) {
+            Datastore store = storage.datastore("ns");
+            assertThat(store.get("deep").orElseThrow().toString()).isEqualTo(deep.toString());
+            assertThat(store.get("number").orElseThrow().toString()).isEqualTo(number);
+            assertThat(store.get("name").orElseThrow().has(name)).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("a batch that fails on a full disk leaves every file as it was: nothing refused is on disk")
+    void failedBatchLeavesNothing() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(temp.resolve("disk"), 2L << 20)) {
+            Path store = disk.path().resolve("store");
+            String pad = "\"" + "p".repeat(20_000) + "\"";
+            JsonBackend backend = JsonBackend.open(store);
+            try {
+                List<Mutation> before = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    before.add(
+                            Mutation.put("ns", Record.of("ns", "k" + i, 1, 0, "1".getBytes(StandardCharsets.UTF_8))));
+                }
+                backend.write(before).join();
+                disk.fill();
+                disk.free();
+                // leave room for a few of the batch's files, not all: the failure comes in the middle of the batch
+                try (var filler = java.nio.channels.FileChannel.open(
+                        disk.path().resolve("filler"),
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    long usable = Files.getFileStore(disk.path()).getUsableSpace();
+                    filler.write(java.nio.ByteBuffer.allocate((int) (usable - 5 * 24_576)));
+                }
+                List<Mutation> batch = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    batch.add(Mutation.put("ns", Record.of("ns", "k" + i, 2, 0, pad.getBytes(StandardCharsets.UTF_8))));
+                    batch.add(
+                            Mutation.put("ns", Record.of("ns", "new" + i, 1, 0, pad.getBytes(StandardCharsets.UTF_8))));
+                }
+                assertThatThrownBy(() -> backend.write(batch).join())
+                        .hasCauseInstanceOf(io.github.datastore4j.api.BackendException.class)
+                        .hasMessageContaining("No space left on device");
+                for (int i = 0; i < 16; i++) {
+                    assertThat(backend.read("ns", "k" + i).join().orElseThrow().rev())
+                            .as("k" + i)
+                            .isEqualTo(1);
+                    assertThat(backend.read("ns", "new" + i).join())
+                            .as("new" + i)
+                            .isEmpty();
+                }
+            } finally {
+                backend.close();
+            }
         }
     }
 }
