@@ -75,6 +75,8 @@ final class H2Backend implements Backend {
     private Connections connections;
     /** Why {@link #connections} were dropped, for the messages of what fails until they are back; guarded by this. */
     private SQLException brokenBy;
+    /** Whether the first attempt to open the database again after {@link #brokenBy} was logged; guarded by this. */
+    private boolean reopenLogged;
 
     private boolean closed;
 
@@ -126,7 +128,7 @@ final class H2Backend implements Backend {
     static H2Backend open(String url, String shownUrl, Path file, boolean persistent) {
         String name = file != null ? file.toString() : redact(shownUrl);
         Path holderFile = file == null ? null : file.resolveSibling(baseName(file) + ".holder");
-        H2StoreLock lock = H2StoreLock.claim(file != null ? file.toString() : url, name, holderFile);
+        H2StoreLock lock = H2StoreLock.claim(file, url, name, holderFile);
         boolean existed = file != null && Files.exists(file);
         try {
             if (file != null) {
@@ -135,6 +137,12 @@ final class H2Backend implements Backend {
             H2Backend backend = new H2Backend(url, name, persistent, lock);
             synchronized (backend) {
                 backend.connections = backend.connect();
+            }
+            try {
+                lock.claimCreated(file);
+            } catch (RuntimeException e) {
+                backend.close();
+                throw e;
             }
             return backend;
         } catch (RuntimeException | Error e) {
@@ -255,9 +263,13 @@ final class H2Backend implements Backend {
             throw new IllegalStateException("H2 backend " + name + " is closed");
         }
         if (connections == null) {
-            LOG.warn("opening H2 database {} again after H2 closed it: {}", name, describe(brokenBy));
+            if (!reopenLogged) {
+                reopenLogged = true;
+                LOG.warn("opening H2 database {} again after H2 closed it: {}", name, describe(brokenBy));
+            }
             try {
                 connections = connect();
+                reopenLogged = false;
             } catch (DatastoreException e) {
                 e.addSuppressed(brokenBy);
                 throw e;

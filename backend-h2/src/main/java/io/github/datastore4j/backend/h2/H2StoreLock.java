@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,8 +15,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.h2.api.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * One storage per H2 database, in any combination of processes and URLs. Three parts, each for a case the others miss:
  *
  * <ol>
- *   <li>an entry in this process's registry, keyed by the database file (or URL), taken before anything is opened;
+ *   <li>an entry in this process's registry, taken before anything touches the file, keyed by the file's real path
+ *       and, once it exists, its file key (device and inode), so symbolic and hard links meet the same entry. It
+ *       must come first: the file lock H2 takes is a POSIX record lock, which the kernel drops when this process
+ *       closes <em>any</em> descriptor of the file, so a second opener in this process must not even read it;
  *   <li>a row lock on {@code DATASTORE4J_LOCK}: a connection of its own selects the {@code lock} row {@code FOR UPDATE}
  *       and keeps that transaction open for the storage's lifetime. It catches a second storage that reaches the same
  *       database through another URL, in this process or through an H2 server. The lock is the open transaction, not
@@ -44,38 +50,84 @@ final class H2StoreLock {
     /** How long a second opener waits for the row lock: long enough for a server to drop a killed client's session. */
     private static final int WAIT_MILLIS = 2_000;
 
-    private static final Map<String, String> HELD_HERE = new ConcurrentHashMap<>();
+    /** Keys of the databases held by storages of this process, to the holder; guarded by itself. */
+    private static final Map<String, String> HELD_HERE = new HashMap<>();
 
-    private final String key;
+    private final List<String> keys = new ArrayList<>();
     private final String database;
     private final Path holderFile;
     private final String holder;
     private boolean wroteHolderFile;
     private boolean released;
 
-    private H2StoreLock(String key, String database, Path holderFile, String holder) {
-        this.key = key;
+    private H2StoreLock(String database, Path holderFile, String holder) {
         this.database = database;
         this.holderFile = holderFile;
         this.holder = holder;
     }
 
     /**
-     * Claims {@code key} in this process.
+     * Claims the database in this process.
      *
+     * @param file the database file, or null when there is none on the default file system
+     * @param url the URL, the key when there is no file
      * @param database how messages name the database
      * @param holderFile where to note the holder for other processes, or null
      * @throws LockedException if a storage of this process holds it
      */
-    static H2StoreLock claim(String key, String database, Path holderFile) {
+    static H2StoreLock claim(Path file, String url, String database, Path holderFile) {
         String holder = "pid " + ProcessHandle.current().pid() + "@" + HostName.VALUE + " since "
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        String existing = HELD_HERE.putIfAbsent(key, holder);
-        if (existing != null) {
-            throw new LockedException("H2 database " + database + " is already open in this process, held by "
-                    + existing + "; close that storage first: one storage per database");
+        H2StoreLock lock = new H2StoreLock(database, holderFile, holder);
+        lock.claim(file == null ? List.of("url:" + url) : keysOf(file));
+        return lock;
+    }
+
+    /** Also claims the keys {@code file} has now that it exists (its file key); call once the database is open. */
+    void claimCreated(Path file) {
+        if (file != null) {
+            List<String> now = new ArrayList<>(keysOf(file));
+            now.removeAll(keys);
+            claim(now);
         }
-        return new H2StoreLock(key, database, holderFile, holder);
+    }
+
+    private void claim(List<String> more) {
+        synchronized (HELD_HERE) {
+            for (String key : more) {
+                String existing = HELD_HERE.get(key);
+                if (existing != null) {
+                    throw new LockedException("H2 database " + database + " is already open in this process, held by "
+                            + existing + "; close that storage first: one storage per database");
+                }
+            }
+            for (String key : more) {
+                HELD_HERE.put(key, holder);
+                keys.add(key);
+            }
+        }
+    }
+
+    /** The file's real path (through its parent, as the file may not exist yet) and, if it exists, its file key. */
+    private static List<String> keysOf(Path file) {
+        List<String> keys = new ArrayList<>(2);
+        Path real = file;
+        try {
+            real = file.getParent().toRealPath().resolve(file.getFileName());
+        } catch (IOException e) {
+            // the folder does not exist yet: nobody has the file open
+        }
+        keys.add("path:" + real);
+        try {
+            Object fileKey =
+                    Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            if (fileKey != null) {
+                keys.add("file:" + fileKey);
+            }
+        } catch (IOException e) {
+            // no file yet
+        }
+        return keys;
     }
 
     /**
@@ -148,8 +200,8 @@ final class H2StoreLock {
     }
 
     private void writeHolderFile() {
-        if (holderFile == null) {
-            return;
+        if (holderFile == null || wroteHolderFile) {
+            return; // none, or still there from before H2 closed the database under this storage
         }
         Path temporary = holderFile.resolveSibling(holderFile.getFileName() + ".tmp");
         try {
@@ -179,7 +231,9 @@ final class H2StoreLock {
         forgetHolderFile();
         if (!released) {
             released = true;
-            HELD_HERE.remove(key);
+            synchronized (HELD_HERE) {
+                keys.forEach(HELD_HERE::remove);
+            }
         }
     }
 
