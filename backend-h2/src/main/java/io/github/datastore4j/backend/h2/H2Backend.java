@@ -3,6 +3,7 @@ package io.github.datastore4j.backend.h2;
 import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
 import io.github.datastore4j.api.spi.Damaged;
@@ -147,8 +148,10 @@ final class H2Backend implements Backend {
             return backend;
         } catch (RuntimeException | Error e) {
             lock.release();
-            if (!existed) {
-                deleteIfEmpty(file, e); // H2 created it, then failed (a full disk): it must not read as corrupt later
+            if (!existed && !(e instanceof LockedException)) {
+                // H2 created it, then failed (a full disk): it must not read as corrupt later. Not when locked: then
+                // it is the holder's new file, and deleting it would unlink the store that process is writing
+                deleteIfEmpty(file, e);
             }
             throw e;
         }
