@@ -43,10 +43,14 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Values are anything Jackson maps to JSON: {@link JsonNode}, records, POJOs, {@code Map}, {@code List},
  * strings, numbers, booleans. Java {@code null} is refused (store {@code NullNode} for JSON null, or
  * {@link #delete}). A value whose JSON is larger than {@link StorageOptions#maxValueBytes()} is refused with
- * {@link ErrorCode#INVALID_VALUE}.
+ * {@link ErrorCode#INVALID_VALUE}, and so is a value that could not be read back: nested deeper than 500 arrays and
+ * objects, a number longer than 1,000 characters, a property name longer than 50,000, or NaN or ±Infinity.
  *
- * <p>Functions passed to {@link #update} and predicates passed to waits run while the key is held: keep them short,
- * and do not call this store from inside them for the same key (that fails with {@link IllegalStateException}).
+ * <p>Functions passed to {@link #update}, predicates passed to waits and {@link ChangeListener}s run while a key is
+ * held: keep them short. From inside them every <em>blocking</em> call of this interface that writes, waits, saves or
+ * loads — for any key, busy or idle — fails with {@link IllegalStateException} before anything is queued, so it never
+ * takes effect; reads ({@code get}, {@code getDocument}, {@code contains}, {@code size}, {@code queryKeys}) are
+ * allowed, and so are {@link #async()} calls, whose writes run after the current operation.
  *
  * <p>Errors: keys breaking {@link io.github.datastore4j.api.spi.Names}' rules raise {@link InvalidKeyException}
  * before anything is read or written; a closed storage raises a {@link ErrorCode#CLOSED} error; backend failures

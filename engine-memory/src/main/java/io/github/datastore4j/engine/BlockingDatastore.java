@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -34,18 +35,19 @@ final class BlockingDatastore implements Datastore {
     }
 
     /**
-     * Waits for {@code future}. A blocking call from inside a key operation (an update function, a wait predicate, a
-     * dependent stage run by a change) could wait on itself, so it is refused.
+     * Starts {@code call} and blocks for its result, rethrowing its failure as it is. Every blocking call of the engine
+     * goes through here. A blocking call from inside a key's operation (an update function, a wait predicate, a
+     * listener or a stage run by a change) could wait on itself or on a key held by a thread waiting for this one, so
+     * it is refused before {@code call} is started: whatever key it names, whether or not that key is busy, and with
+     * nothing queued. Reads from memory ({@code get}, {@code queryKeys}…) do not come here and are allowed.
      */
-    /**
-     * Blocks for {@code future}, rethrowing its failure as it is; refuses to block inside a key's operation, where it
-     * would deadlock. Every blocking call of the engine goes through here.
-     */
-    static <T> T await(CompletableFuture<T> future) {
-        if (!future.isDone() && KeySlot.insideOperation()) {
+    static <T> T await(Supplier<CompletableFuture<T>> call) {
+        if (KeySlot.insideOperation()) {
             throw new IllegalStateException("a blocking datastore call was made from inside an update function, a"
-                    + " wait predicate or a stage run by a change; use async() there, or call after the operation");
+                    + " wait predicate, a listener or a stage run by a change; nothing was done. Use async() there"
+                    + " (its write runs after the current operation), or make the call after the operation");
         }
+        CompletableFuture<T> future = call.get();
         try {
             return future.get();
         } catch (ExecutionException e) {
@@ -101,97 +103,97 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public Document set(String key, Object value) {
-        return await(async.set(key, value));
+        return await(() -> async.set(key, value));
     }
 
     @Override
     public boolean setOnce(String key, Object value) {
-        return await(async.setOnce(key, value));
+        return await(() -> async.setOnce(key, value));
     }
 
     @Override
     public long increment(String key, long delta) {
-        return await(async.increment(key, delta));
+        return await(() -> async.increment(key, delta));
     }
 
     @Override
     public double increment(String key, double delta) {
-        return await(async.increment(key, delta));
+        return await(() -> async.increment(key, delta));
     }
 
     @Override
     public int push(String key, Object item) {
-        return await(async.push(key, item));
+        return await(() -> async.push(key, item));
     }
 
     @Override
     public Document update(String key, UnaryOperator<JsonNode> function) {
-        return await(async.update(key, function));
+        return await(() -> async.update(key, function));
     }
 
     @Override
     public <T> Document update(String key, Class<T> type, UnaryOperator<T> function) {
-        return await(async.update(key, type, function));
+        return await(() -> async.update(key, type, function));
     }
 
     @Override
     public Document put(String key, Object value, long expectedRev) {
-        return await(async.put(key, value, expectedRev));
+        return await(() -> async.put(key, value, expectedRev));
     }
 
     @Override
     public boolean delete(String key) {
-        return await(async.delete(key));
+        return await(() -> async.delete(key));
     }
 
     @Override
     public int clear() {
-        return await(async.clear());
+        return await(() -> async.clear());
     }
 
     @Override
     public Optional<Document> awaitChange(String key) {
-        return await(async.awaitChange(key, null));
+        return await(() -> async.awaitChange(key, null));
     }
 
     @Override
     public Optional<Document> awaitChange(String key, Duration timeout) {
-        return await(async.awaitChange(key, requireNonNull(timeout, "timeout")));
+        return await(() -> async.awaitChange(key, requireNonNull(timeout, "timeout")));
     }
 
     @Override
     public Document awaitValue(String key, Object expected) {
-        return await(async.awaitValue(key, expected, null));
+        return await(() -> async.awaitValue(key, expected, null));
     }
 
     @Override
     public Document awaitValue(String key, Object expected, Duration timeout) {
-        return await(async.awaitValue(key, expected, requireNonNull(timeout, "timeout")));
+        return await(() -> async.awaitValue(key, expected, requireNonNull(timeout, "timeout")));
     }
 
     @Override
     public Document awaitMatch(String key, Predicate<? super JsonNode> condition) {
-        return await(async.awaitMatch(key, condition, null));
+        return await(() -> async.awaitMatch(key, condition, null));
     }
 
     @Override
     public Document awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout) {
-        return await(async.awaitMatch(key, condition, requireNonNull(timeout, "timeout")));
+        return await(() -> async.awaitMatch(key, condition, requireNonNull(timeout, "timeout")));
     }
 
     @Override
     public Document awaitSize(String key, int minSize) {
-        return await(async.awaitMinSize(key, minSize, null));
+        return await(() -> async.awaitMinSize(key, minSize, null));
     }
 
     @Override
     public Document awaitSize(String key, IntPredicate sizeCondition, Duration timeout) {
-        return await(async.awaitSize(key, sizeCondition, requireNonNull(timeout, "timeout")));
+        return await(() -> async.awaitSize(key, sizeCondition, requireNonNull(timeout, "timeout")));
     }
 
     @Override
     public Document awaitSize(String key, int minSize, Duration timeout) {
-        return await(async.awaitMinSize(key, minSize, requireNonNull(timeout, "timeout")));
+        return await(() -> async.awaitMinSize(key, minSize, requireNonNull(timeout, "timeout")));
     }
 
     @Override
@@ -214,32 +216,32 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public void save() {
-        await(async.save());
+        await(() -> async.save());
     }
 
     @Override
     public void load() {
-        await(async.load());
+        await(() -> async.load());
     }
 
     @Override
     public Optional<ObjectNode> getMetadata(String key) {
-        return await(async.getMetadata(key));
+        return await(() -> async.getMetadata(key));
     }
 
     @Override
     public Document updateMetadata(String key, UnaryOperator<ObjectNode> function) {
-        return await(async.updateMetadata(key, function));
+        return await(() -> async.updateMetadata(key, function));
     }
 
     @Override
     public Document setMetadata(String key, Object metadata) {
-        return await(async.setMetadata(key, metadata));
+        return await(() -> async.setMetadata(key, metadata));
     }
 
     @Override
     public Session acquire(String key, Duration lease, Duration wait) {
-        return await(async.acquire(key, lease, wait));
+        return await(() -> async.acquire(key, lease, wait));
     }
 
     @Override

@@ -88,7 +88,7 @@ final class EngineSession implements Session {
         long checksum = checksum(working);
         boolean changed = checksum != savedChecksum;
         Document stored =
-                BlockingDatastore.await(namespace.sessionWrite(key, token, changed ? working.deepCopy() : null));
+                BlockingDatastore.await(() -> namespace.sessionWrite(key, token, changed ? working.deepCopy() : null));
         savedChecksum = checksum;
         return stored;
     }
@@ -96,7 +96,7 @@ final class EngineSession implements Session {
     @Override
     public synchronized void renew(Duration lease) {
         ensureOpen();
-        BlockingDatastore.await(namespace.renew(key, token, lease));
+        BlockingDatastore.await(() -> namespace.renew(key, token, lease));
     }
 
     @Override

@@ -822,6 +822,44 @@ public abstract class DatastoreCompatibilityKit {
             assertThat(store.get("huge", Double.class)).contains(1e300);
             assertThat(store.get("long", Long.class)).contains(Long.MIN_VALUE);
         }
+
+        private tools.jackson.databind.JsonNode nestedArrays(int depth) {
+            tools.jackson.databind.node.ArrayNode root =
+                    tools.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            tools.jackson.databind.node.ArrayNode current = root;
+            for (int i = 1; i < depth; i++) {
+                current = current.addArray();
+            }
+            return root;
+        }
+
+        @Test
+        @DisplayName("values at the limits — 500 deep, 1,000-character numbers, 50,000-character names — survive"
+                + " reopen; past them they are refused with INVALID_VALUE and nothing is stored")
+        void limitsHoldAcrossReopen() {
+            assumeTrue(isPersistent(), "backend is not persistent");
+            String deep = "[".repeat(500) + "]".repeat(500);
+            String number = "9".repeat(1_000);
+            String name = "n".repeat(50_000);
+            store.set("deep", tools.jackson.databind.json.JsonMapper.shared().readTree(deep));
+            store.set("number", new java.math.BigInteger(number));
+            store.set("name", Map.of(name, 1));
+            for (Object tooMuch : List.of(
+                    nestedArrays(501), new java.math.BigInteger(number + "9"), Map.of(name + "n", 1), Double.NaN)) {
+                assertThatThrownBy(() -> store.set("refused", tooMuch))
+                        .isInstanceOf(DatastoreException.class)
+                        .satisfies(
+                                e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.INVALID_VALUE));
+            }
+            storage.save();
+            storage.close();
+            storage = Storage.open(storageUri(directory), options());
+            store = storage.datastore("kit");
+            assertThat(store.get("deep").orElseThrow().toString()).isEqualTo(deep);
+            assertThat(store.get("number").orElseThrow().toString()).isEqualTo(number);
+            assertThat(store.get("name").orElseThrow().has(name)).isTrue();
+            assertThat(store.get("refused")).isEmpty();
+        }
     }
 
     @Nested
