@@ -3,6 +3,7 @@ module io.github.datastore4j.backend.h2 {
     requires io.github.datastore4j.api;
     requires java.sql;
     requires com.h2database;
+    requires org.slf4j;
 
     provides io.github.datastore4j.api.spi.BackendProvider with
             io.github.datastore4j.backend.h2.H2BackendProvider;

@@ -1,27 +1,36 @@
 package io.github.datastore4j.backend.h2;
 
 import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
 import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.h2.Driver;
 import org.h2.api.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records in one H2 table, {@code DATASTORE4J_RECORDS (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META)} keyed by
@@ -29,62 +38,179 @@ import org.h2.api.ErrorCode;
  * time without DDL, one prepared {@code MERGE} batch commits changes to every namespace in one transaction, and the
  * primary key gives ordered scans.
  *
- * <p><b>Durability.</b> After each batch's commit a persistent database runs {@code CHECKPOINT SYNC}, which writes
- * and forces the store: without it H2 keeps committed changes in memory for up to its write delay, and the crash test
- * lost acknowledged writes.
+ * <p><b>Durability.</b> For a persistent database {@link #write} returns only after the batch's chunk was written to
+ * the file <em>and</em> forced: the backend runs {@code SET WRITE_DELAY 0}, so H2 has no background writer and writes
+ * each commit's chunk in the committing thread before {@code COMMIT} returns, and then {@code CHECKPOINT SYNC} forces
+ * the file ({@code FileChannel.force}). With a write delay, H2 stores commits through a background writer and two
+ * executor threads, and {@code CHECKPOINT SYNC} ({@code MVStore.commit()} then {@code force}) does not wait for a
+ * chunk another path already handed to them: it is not a barrier. The engine's group commit pays the barrier once per
+ * batch. A write that fails is reported with its root cause (such as "No space left on device", with the file); if H2
+ * closed the database because of it (it does on any failed chunk write), every later call fails naming that cause,
+ * and the store opens again, without the refused writes, once the cause is gone.
+ *
+ * <p><b>One storage per database.</b> {@link H2StoreLock} refuses a second storage with {@code LOCKED} naming the
+ * holder, whatever URL and process it comes from. A failed open releases everything it took.
  *
  * <p><b>Concurrency contract.</b> Writes use their own connection, from one thread at a time (the engine's commit
  * thread), each batch in one transaction. Reads and scans share a second connection under a lock; H2's MVCC lets
- * them see each batch whole or not at all. Futures complete on the calling thread.
+ * them see each batch whole or not at all. A third connection only holds the store's lock. Futures complete on the
+ * calling thread.
  */
 final class H2Backend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(H2Backend.class);
     private static final String TABLE = "DATASTORE4J_RECORDS";
     private static final String QUARANTINE_TABLE = "DATASTORE4J_QUARANTINE";
     private static final String MERGE = "MERGE INTO " + TABLE
             + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META) KEY (NS, K) VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String DELETE = "DELETE FROM " + TABLE + " WHERE NS = ? AND K = ?";
+    /** What every MVStore file starts with: its header, {@code H:2,block:…}. */
+    private static final byte[] MV_STORE_HEADER = "H:2,".getBytes(StandardCharsets.US_ASCII);
+
+    private static final Pattern SECRET = Pattern.compile("(?i)((?:PASSWORD|PWD|FILE_PASSWORD)\\s*=)[^;]*");
 
     private final String url;
+    private final String name;
     private final boolean persistent;
-    private final Connection writer;
-    private final Connection reader;
-    private final PreparedStatement merge;
-    private final PreparedStatement delete;
-    private final Statement checkpoint;
-    private volatile boolean closed;
+    private final H2StoreLock lock;
+    /** The open connections, or null after H2 closed the database under them; guarded by this. */
+    private Connections connections;
+    /** Why H2 closed the database under {@link #connections}, which are then null; guarded by this. */
+    private SQLException brokenBy;
 
-    private H2Backend(String url, boolean persistent, Connection writer, Connection reader) throws SQLException {
-        this.url = url;
-        this.persistent = persistent;
-        this.writer = writer;
-        this.reader = reader;
-        this.merge = writer.prepareStatement(MERGE);
-        this.delete = writer.prepareStatement(DELETE);
-        this.checkpoint = writer.createStatement();
+    private boolean closed;
+
+    /** The connections of one opening of the database, replaced as a whole. */
+    private static final class Connections {
+        final Connection writer;
+        final Connection reader;
+        final Connection lock;
+        final PreparedStatement merge;
+        final PreparedStatement delete;
+        final Statement checkpoint;
+
+        Connections(Connection writer, Connection reader, Connection lock) throws SQLException {
+            this.writer = writer;
+            this.reader = reader;
+            this.lock = lock;
+            this.merge = writer.prepareStatement(MERGE);
+            this.delete = writer.prepareStatement(DELETE);
+            this.checkpoint = writer.createStatement();
+        }
+
+        /**
+         * Closes the lock's connection last, so the store stays locked until the others are gone. Failures are logged
+         * unless H2 already closed the database, when closing can only repeat the failure that closed it.
+         */
+        void close(boolean broken) {
+            synchronized (reader) {
+                closeQuietly(reader, broken);
+            }
+            closeQuietly(writer, broken);
+            closeQuietly(lock, broken);
+        }
     }
 
-    /** Database URLs open in this JVM: embedded H2 would let a second storage share the file behind our back. */
-    private static final Set<String> OPEN_HERE = ConcurrentHashMap.newKeySet();
+    private H2Backend(String url, String name, boolean persistent, H2StoreLock lock) {
+        this.url = url;
+        this.name = name;
+        this.persistent = persistent;
+        this.lock = lock;
+    }
 
-    static H2Backend open(String url, boolean persistent) {
-        if (!OPEN_HERE.add(url)) {
-            throw new LockedException("H2 database " + url + " is already open in this process (pid "
-                    + ProcessHandle.current().pid() + "); close that storage first, one storage per database");
-        }
+    /**
+     * Opens the database at {@code url}; a failure releases everything taken.
+     *
+     * @param shownUrl the URL as the user gave it, for messages when there is no file (passwords are redacted)
+     * @param file the database file ({@code <name>.mv.db}) when the URL names one on the default file system, else
+     *     null: it is checked before H2 sees it, and the store's holder is noted beside it
+     */
+    static H2Backend open(String url, String shownUrl, Path file, boolean persistent) {
+        String name = file != null ? file.toString() : redact(shownUrl);
+        Path holderFile = file == null ? null : file.resolveSibling(baseName(file) + ".holder");
+        H2StoreLock lock = H2StoreLock.claim(file, url, name, holderFile);
+        boolean existed = file != null && Files.exists(file);
         try {
-            return connectAndCreate(url, persistent);
-        } catch (RuntimeException e) {
-            OPEN_HERE.remove(url);
+            if (file != null) {
+                requireH2StoreOrNothing(file);
+            }
+            H2Backend backend = new H2Backend(url, name, persistent, lock);
+            synchronized (backend) {
+                backend.connections = backend.connect();
+            }
+            try {
+                lock.claimCreated(file);
+            } catch (RuntimeException e) {
+                backend.close();
+                throw e;
+            }
+            return backend;
+        } catch (RuntimeException | Error e) {
+            lock.release();
+            if (!existed && !(e instanceof LockedException)) {
+                // H2 created it, then failed (a full disk): it must not read as corrupt later. Not when locked: then
+                // it is the holder's new file, and deleting it would unlink the store that process is writing
+                deleteIfEmpty(file, e);
+            }
             throw e;
         }
     }
 
-    private static H2Backend connectAndCreate(String url, boolean persistent) {
+    private static String baseName(Path file) {
+        String fileName = file.getFileName().toString();
+        return fileName.substring(0, fileName.length() - ".mv.db".length());
+    }
+
+    /**
+     * A missing file is a new store; anything else must be an H2 store. H2 itself opens an empty file as a new empty
+     * store, so an emptied file (a failed copy, a truncation) would silently lose everything.
+     */
+    private static void requireH2StoreOrNothing(Path file) {
+        Path location = file.resolveSibling(baseName(file));
+        if (!Files.exists(file)) {
+            if (Files.isRegularFile(location)) {
+                throw new CorruptDataException(location + " is a file that is not an H2 store: h2: keeps a store in "
+                        + file + " (name the store without .mv.db) and will not create an empty store beside it");
+            }
+            return;
+        }
+        byte[] start;
+        try (InputStream in = Files.newInputStream(file)) {
+            start = in.readNBytes(MV_STORE_HEADER.length);
+        } catch (IOException e) {
+            throw new BackendException("cannot read H2 database file " + file + ": " + e, e);
+        }
+        if (start.length == 0) {
+            throw new CorruptDataException("H2 database file " + file + " is empty (0 bytes): it is not a store, and"
+                    + " opening it would start an empty one; restore it from a backup, or delete it to start anew");
+        }
+        if (!Arrays.equals(start, MV_STORE_HEADER)) {
+            throw new CorruptDataException("H2 database file " + file + " is not an H2 store: it does not start with"
+                    + " the MVStore header 'H:2,'");
+        }
+    }
+
+    private static void deleteIfEmpty(Path file, Throwable failure) {
+        try {
+            if (file != null && Files.isRegularFile(file) && Files.size(file) == 0) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Opens the connections and takes the lock; closes whatever it opened if anything fails. */
+    private Connections connect() {
         Connection writer = null;
+        Connection lockConnection = null;
         Connection reader = null;
         try {
             writer = connect(url);
             try (Statement statement = writer.createStatement()) {
+                if (persistent) {
+                    // no background writer: a commit's chunk is written before COMMIT returns (see class javadoc)
+                    statement.execute("SET WRITE_DELAY 0");
+                }
                 statement.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (NS VARCHAR(128) NOT NULL,"
                         + " K VARCHAR(1024) NOT NULL, REV BIGINT NOT NULL, SCHEMA_VERSION INT NOT NULL,"
                         + " CHECKSUM BIGINT NOT NULL, VAL VARBINARY NOT NULL, PRIMARY KEY (NS, K))");
@@ -97,27 +223,81 @@ final class H2Backend implements Backend {
                 statement.execute("ALTER TABLE " + QUARANTINE_TABLE + " ADD COLUMN IF NOT EXISTS META VARBINARY");
             }
             writer.setAutoCommit(false);
+            lockConnection = connect(url);
+            lock.hold(lockConnection, writer);
             reader = connect(url);
-            return new H2Backend(url, persistent, writer, reader);
+            return new Connections(writer, reader, lockConnection);
         } catch (SQLException e) {
-            closeQuietly(reader);
-            closeQuietly(writer);
+            closeQuietly(reader, true);
+            closeQuietly(writer, true);
+            closeQuietly(lockConnection, true);
             if (e.getErrorCode() == ErrorCode.DATABASE_ALREADY_OPEN_1) {
-                throw new LockedException(
-                        "H2 database " + url + " is open in another process; embedded H2 allows"
-                                + " one process (use an H2 server URL, h2:jdbc:h2:tcp://…, to share it)",
-                        e);
+                throw lock.heldByAnotherProcess(e);
             }
-            throw new BackendException("cannot open H2 database " + url + ": " + e.getMessage(), e);
+            if (e.getErrorCode() == ErrorCode.FILE_CORRUPTED_1) {
+                throw new CorruptDataException("H2 database " + name + " is corrupt: " + describe(e), e);
+            }
+            throw new BackendException("cannot open H2 database " + name + ": " + describe(e), e);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(reader, true);
+            closeQuietly(writer, true);
+            closeQuietly(lockConnection, true);
+            throw e;
         }
     }
 
     private static Connection connect(String url) throws SQLException {
         Connection connection = new Driver().connect(url, new Properties());
         if (connection == null) {
-            throw new SQLException("not an H2 URL: " + url);
+            throw new SQLException("not an H2 URL: " + redact(url));
         }
         return connection;
+    }
+
+    /**
+     * The open connections.
+     *
+     * <p>Once H2 closed the database after a failed write, every call fails naming that failure, and the storage must
+     * be reopened. Opening it again in place was tried: on a disk that is still full each attempt writes (settings,
+     * the holder row), tears another chunk at the end of the file, and H2's recovery then came back at an older
+     * version than the last acknowledged commit (FullDiskKit lost acknowledged writes in 2 of 3 runs; 0 of 4 without).
+     *
+     * @throws BackendException after H2 closed the database, naming why
+     */
+    private synchronized Connections connections() {
+        if (closed) {
+            throw new IllegalStateException("H2 backend " + name + " is closed");
+        }
+        if (connections == null) {
+            throw new BackendException(
+                    "H2 database " + name + " was closed by H2 after a failed write: " + describe(brokenBy)
+                            + "; close this storage and open it again once the cause is fixed (such as free space on"
+                            + " the disk)",
+                    brokenBy);
+        }
+        return connections;
+    }
+
+    /** Drops {@code broken} (if still current) after {@code cause} showed H2 closed the database under it. */
+    private void drop(Connections broken, SQLException cause) {
+        synchronized (this) {
+            if (connections != broken) {
+                return;
+            }
+            connections = null;
+            brokenBy = cause;
+        }
+        broken.close(true);
+    }
+
+    /** Whether {@code e} says the database or connection is gone, rather than that one statement failed. */
+    private static boolean databaseGone(SQLException e) {
+        int code = e.getErrorCode();
+        return code == ErrorCode.DATABASE_IS_CLOSED
+                || code == ErrorCode.CONNECTION_BROKEN_1
+                || code == ErrorCode.IO_EXCEPTION_1
+                || code == ErrorCode.IO_EXCEPTION_2
+                || code == ErrorCode.FILE_CORRUPTED_1;
     }
 
     @Override
@@ -127,10 +307,15 @@ final class H2Backend implements Backend {
 
     @Override
     public CompletableFuture<Optional<Record>> read(String namespace, String key) {
-        synchronized (reader) {
-            try (PreparedStatement select = reader.prepareStatement(
+        Connections c;
+        try {
+            c = connections();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        synchronized (c.reader) {
+            try (PreparedStatement select = c.reader.prepareStatement(
                     "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? AND K = ?")) {
-                ensureOpen();
                 select.setString(1, namespace);
                 select.setString(2, key);
                 try (ResultSet rows = select.executeQuery()) {
@@ -138,73 +323,141 @@ final class H2Backend implements Backend {
                             rows.next() ? Optional.of(record(rows)) : Optional.empty());
                 }
             } catch (SQLException e) {
-                return failed("read key '" + key + "' of namespace '" + namespace + "'", e);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
+                return failedRead(c, "read key '" + key + "' of namespace '" + namespace + "'", e);
             }
         }
     }
 
     @Override
     public CompletableFuture<Void> write(List<Mutation> batch) {
+        Connections c;
         try {
-            ensureOpen();
+            c = connections();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean committed = false;
+        try {
             Class<?> pendingKind = null;
             for (Mutation mutation : batch) {
                 if (pendingKind != null && pendingKind != mutation.getClass()) {
-                    flush(pendingKind); // keep the batch's order where puts and deletes alternate
+                    flush(c, pendingKind); // keep the batch's order where puts and deletes alternate
                 }
                 pendingKind = mutation.getClass();
                 if (mutation instanceof Mutation.Put) {
                     Record record = ((Mutation.Put) mutation).record();
-                    merge.setString(1, mutation.namespace());
-                    merge.setString(2, record.key());
-                    merge.setLong(3, record.rev());
-                    merge.setInt(4, record.schemaVersion());
-                    merge.setLong(5, record.checksum());
-                    merge.setBytes(6, record.value());
-                    merge.setBytes(7, record.hasMetadata() ? record.metadata() : null);
-                    merge.addBatch();
+                    c.merge.setString(1, mutation.namespace());
+                    c.merge.setString(2, record.key());
+                    c.merge.setLong(3, record.rev());
+                    c.merge.setInt(4, record.schemaVersion());
+                    c.merge.setLong(5, record.checksum());
+                    c.merge.setBytes(6, record.value());
+                    c.merge.setBytes(7, record.hasMetadata() ? record.metadata() : null);
+                    c.merge.addBatch();
                 } else {
-                    delete.setString(1, mutation.namespace());
-                    delete.setString(2, mutation.key());
-                    delete.addBatch();
+                    c.delete.setString(1, mutation.namespace());
+                    c.delete.setString(2, mutation.key());
+                    c.delete.addBatch();
                 }
             }
             if (pendingKind != null) {
-                flush(pendingKind);
+                flush(c, pendingKind);
             }
-            writer.commit();
+            c.writer.commit(); // with WRITE_DELAY 0 this writes the chunk
+            committed = true;
             if (persistent) {
-                // H2 writes committed transactions in the background, and a crash loses what it had not written yet
-                // (its maintainers: use CHECKPOINT SYNC); one per batch, so group commit pays it once for many writers
-                checkpoint.execute("CHECKPOINT SYNC");
+                c.checkpoint.execute("CHECKPOINT SYNC"); // nothing left to store: forces the file
             }
             return CompletableFuture.completedFuture(null);
         } catch (SQLException e) {
-            try {
-                merge.clearBatch();
-                delete.clearBatch();
-                writer.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
-            return failed("write " + batch.size() + " changes", e);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return failedWrite(c, committed, "write " + batch.size() + " changes", e);
         }
     }
 
-    private void flush(Class<?> kind) throws SQLException {
-        (kind == Mutation.Put.class ? merge : delete).executeBatch();
+    private static void flush(Connections c, Class<?> kind) throws SQLException {
+        (kind == Mutation.Put.class ? c.merge : c.delete).executeBatch();
+    }
+
+    /**
+     * Fails a write. If the transaction cannot be rolled back (H2 closed the database), or it committed and only the
+     * force failed, H2's state no longer matches what callers were told: the connections are dropped and every later
+     * call fails.
+     */
+    private <T> CompletableFuture<T> failedWrite(Connections c, boolean committed, String what, SQLException e) {
+        boolean rolledBack = false;
+        if (!committed) {
+            try {
+                c.merge.clearBatch();
+                c.delete.clearBatch();
+                c.writer.rollback();
+                rolledBack = true;
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+        }
+        if (!rolledBack || databaseGone(e)) {
+            drop(c, e);
+        }
+        return CompletableFuture.failedFuture(
+                new BackendException("H2 database " + name + " failed to " + what + ": " + describe(e), e));
+    }
+
+    private <T> CompletableFuture<T> failedRead(Connections c, String what, SQLException e) {
+        if (databaseGone(e)) {
+            drop(c, e);
+        }
+        return CompletableFuture.failedFuture(
+                new BackendException("H2 database " + name + " failed to " + what + ": " + describe(e), e));
+    }
+
+    /**
+     * What went wrong, root cause first: H2 reports a full disk as "General error" or "The database has been closed",
+     * with the file system's own error ("No space left on device") only at the end of the cause chain.
+     */
+    private String describe(SQLException e) {
+        if (e == null) {
+            return "no recorded failure";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String h2 = firstLine(e.getMessage());
+        if (root == e) {
+            return h2;
+        }
+        String cause = root instanceof IOException ? "I/O error: " + root.getMessage() : String.valueOf(root);
+        return cause + " (" + name + "); H2 reported: " + h2;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int end = message.indexOf('\n');
+        String line = end < 0 ? message : message.substring(0, end).strip();
+        if (line.endsWith("; SQL statement:")) {
+            line = line.substring(0, line.length() - "; SQL statement:".length());
+        }
+        return redact(line);
+    }
+
+    /** {@code url} with any password replaced by {@code ***}, for messages and logs. */
+    static String redact(String url) {
+        return SECRET.matcher(url).replaceAll("$1***");
     }
 
     @Override
     public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
-        synchronized (reader) {
-            try (PreparedStatement select = reader.prepareStatement(
+        Connections c;
+        try {
+            c = connections();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        synchronized (c.reader) {
+            try (PreparedStatement select = c.reader.prepareStatement(
                     "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? ORDER BY K")) {
-                ensureOpen();
                 select.setString(1, namespace);
                 select.setFetchSize(1_000);
                 try (ResultSet rows = select.executeQuery()) {
@@ -214,7 +467,7 @@ final class H2Backend implements Backend {
                 }
                 return CompletableFuture.completedFuture(null);
             } catch (SQLException e) {
-                return failed("scan namespace '" + namespace + "'", e);
+                return failedRead(c, "scan namespace '" + namespace + "'", e);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -223,19 +476,22 @@ final class H2Backend implements Backend {
 
     @Override
     public CompletableFuture<Set<String>> namespaces() {
-        synchronized (reader) {
-            try (Statement statement = reader.createStatement();
+        Connections c;
+        try {
+            c = connections();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        synchronized (c.reader) {
+            try (Statement statement = c.reader.createStatement();
                     ResultSet rows = statement.executeQuery("SELECT DISTINCT NS FROM " + TABLE)) {
-                ensureOpen();
                 Set<String> names = new TreeSet<>();
                 while (rows.next()) {
                     names.add(rows.getString(1));
                 }
                 return CompletableFuture.completedFuture(names);
             } catch (SQLException e) {
-                return failed("list namespaces", e);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
+                return failedRead(c, "list namespaces", e);
             }
         }
     }
@@ -243,12 +499,18 @@ final class H2Backend implements Backend {
     /** Moves the row to {@code DATASTORE4J_QUARANTINE}, in one transaction. */
     @Override
     public CompletableFuture<String> quarantine(Damaged entry) {
-        try (PreparedStatement copy = writer.prepareStatement("INSERT INTO " + QUARANTINE_TABLE
+        Connections c;
+        try {
+            c = connections();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean committed = false;
+        try (PreparedStatement copy = c.writer.prepareStatement("INSERT INTO " + QUARANTINE_TABLE
                         + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META, PROBLEM, AT) SELECT NS, K, REV,"
                         + " SCHEMA_VERSION, CHECKSUM, VAL, META, ?, CURRENT_TIMESTAMP FROM " + TABLE
                         + " WHERE NS = ? AND K = ?");
-                PreparedStatement remove = writer.prepareStatement(DELETE)) {
-            ensureOpen();
+                PreparedStatement remove = c.writer.prepareStatement(DELETE)) {
             copy.setString(1, entry.problem());
             copy.setString(2, entry.namespace());
             copy.setString(3, entry.key());
@@ -256,20 +518,14 @@ final class H2Backend implements Backend {
             remove.setString(1, entry.namespace());
             remove.setString(2, entry.key());
             remove.executeUpdate();
-            writer.commit();
+            c.writer.commit();
+            committed = true;
             if (persistent) {
-                checkpoint.execute("CHECKPOINT SYNC");
+                c.checkpoint.execute("CHECKPOINT SYNC");
             }
-            return CompletableFuture.completedFuture(QUARANTINE_TABLE + " of " + url);
+            return CompletableFuture.completedFuture(QUARANTINE_TABLE + " of " + name);
         } catch (SQLException e) {
-            try {
-                writer.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
-            return failed("quarantine " + entry.describe(), e);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return failedWrite(c, committed, "quarantine " + entry.describe(), e);
         }
     }
 
@@ -284,36 +540,33 @@ final class H2Backend implements Backend {
                 metadata == null ? new byte[0] : metadata);
     }
 
-    private <T> CompletableFuture<T> failed(String what, SQLException e) {
-        return CompletableFuture.failedFuture(
-                new BackendException("H2 database " + url + " failed to " + what + ": " + e.getMessage(), e));
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("H2 backend " + url + " is closed");
-        }
-    }
-
+    /** Closes H2 (the URLs the backend builds keep H2's own shutdown hook out of it) and releases the lock. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        Connections open;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = connections;
+            connections = null;
+            lock.forgetHolderFile(); // while still held
         }
-        closed = true;
-        synchronized (reader) {
-            closeQuietly(reader);
+        if (open != null) {
+            open.close(false);
         }
-        closeQuietly(writer);
-        OPEN_HERE.remove(url);
+        lock.release();
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    private static void closeQuietly(AutoCloseable closeable, boolean alreadyFailed) {
         if (closeable != null) {
             try {
                 closeable.close();
-            } catch (Exception ignored) {
-                // closing; nothing left to do with the error
+            } catch (Exception e) {
+                if (!alreadyFailed) { // what was acknowledged is committed already; say so rather than swallow it
+                    LOG.warn("closing an H2 connection failed: {}", firstLine(e.getMessage()));
+                }
             }
         }
     }

@@ -9,13 +9,17 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Durability;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.testkit.ChildJvm;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class H2BackendTest {
     @TempDir
@@ -124,5 +128,77 @@ class H2BackendTest {
         assertThatThrownBy(() -> Storage.open("h2:"))
                 .isInstanceOfSatisfying(
                         DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION));
+    }
+
+    @Test
+    @DisplayName("a sync store runs no H2 background writer: write() itself writes a commit's chunk, then forces it")
+    void noBackgroundWriter() {
+        try (Storage storage = Storage.open(uri())) {
+            storage.datastore("ns").set("k", 1);
+            // with one, CHECKPOINT SYNC does not wait for a chunk already handed to H2's writer threads
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .extracting(Thread::getName)
+                    .noneMatch(name -> name.startsWith("MVStore background writer") && name.contains(temp.toString()));
+        }
+    }
+
+    /** H2ForeignFileTest covers {@code h2:<path>}; an embedded JDBC URL names the same file. */
+    @Test
+    @DisplayName("a zero-length database file behind a JDBC URL fails the open with CORRUPT naming it, untouched")
+    void emptyFileIsCorrupt() throws Exception {
+        Path file = temp.resolve("db.mv.db");
+        Files.createFile(file);
+        assertThatThrownBy(() -> Storage.open("h2:jdbc:h2:" + temp.resolve("db")))
+                .isInstanceOfSatisfying(
+                        CorruptDataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT))
+                .hasMessageContaining(file.toString());
+        assertThat(Files.size(file)).isZero();
+    }
+
+    @Test
+    @DisplayName("a foreign file where the store should be fails with CORRUPT instead of an empty store beside it")
+    void foreignFileAtTheLocationIsCorrupt() throws Exception {
+        Files.writeString(temp.resolve("db"), "not a database");
+        assertThatThrownBy(() -> Storage.open(uri()))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining(temp.resolve("db").toString());
+        assertThat(temp.resolve("db.mv.db")).doesNotExist();
+    }
+
+    @ParameterizedTest(name = "through {0}")
+    @ValueSource(strings = {"h2:", "h2:jdbc:h2:"})
+    @DisplayName(
+            "interval writes survive a JVM that returns from main without close(): the engine closes H2, not H2's hook")
+    void intervalWritesSavedAtExit(String prefix) throws Exception {
+        String uri = prefix + temp.resolve("db");
+        ChildJvm.Result child = ChildJvm.run(IntervalExitWriter.class, uri + "?durability=interval&autosave=1h", "50");
+        assertThat(child.output())
+                .contains("written 50")
+                .doesNotContain("already closed")
+                .doesNotContain("failed");
+        try (Storage storage = Storage.open(uri)) {
+            Datastore store = storage.datastore("exit");
+            for (int i = 0; i < 50; i++) {
+                assertThat(store.get("k" + i, Integer.class)).as("k" + i).contains(i);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("DB_CLOSE_ON_EXIT=TRUE is refused: H2's hook would close the database before the final save")
+    void closeOnExitRefused() {
+        assertThatThrownBy(() -> Storage.open("h2:jdbc:h2:" + temp.resolve("db") + ";DB_CLOSE_ON_EXIT=TRUE"))
+                .isInstanceOfSatisfying(
+                        DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION))
+                .hasMessageContaining("DB_CLOSE_ON_EXIT");
+    }
+
+    @Test
+    @DisplayName("a password in a JDBC URL never appears in a message")
+    void passwordRedacted() {
+        assertThatThrownBy(() ->
+                        Storage.open("h2:jdbc:h2:" + temp.resolve("db") + ";PASSWORD=hunter2;DB_CLOSE_ON_EXIT=TRUE"))
+                .hasMessageNotContaining("hunter2")
+                .hasMessageContaining("PASSWORD=***");
     }
 }
