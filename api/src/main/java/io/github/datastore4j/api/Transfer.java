@@ -106,7 +106,7 @@ public final class Transfer {
                     + "; open the source with ?onCorrupt=quarantine to move damaged records aside first");
         }
         for (Record record : records) {
-            if (!record.checksumValid()) { // value and metadata
+            if (!record.checksumValid(namespace)) {
                 throw new CorruptDataException("cannot copy namespace '" + namespace + "' of " + sourceUri
                         + ": record of key '" + record.key() + "' fails its CRC32C checksum; nothing was written");
             }

@@ -11,6 +11,8 @@ import io.github.datastore4j.api.spi.Mutation;
 record Change(String namespace, KeySlot slot, StoredValue before, StoredValue after, Runnable undo) {
 
     Mutation mutation() {
-        return after == null ? Mutation.delete(namespace, slot.key) : Mutation.put(namespace, after.toRecord());
+        return after == null
+                ? Mutation.delete(namespace, slot.key)
+                : Mutation.put(namespace, after.toRecord(namespace));
     }
 }

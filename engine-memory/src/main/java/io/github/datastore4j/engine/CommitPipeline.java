@@ -253,8 +253,8 @@ final class CommitPipeline implements AutoCloseable {
         refilledAt = now;
     }
 
-    /** Writes a batch, trying again after a jittered, growing backoff while retries are left. */
-    private void write(List<Mutation> batch) {
+    /** Writes a batch, trying again after a jittered, growing backoff while {@code retries} are left. */
+    private void write(List<Mutation> batch, int retries) {
         for (int attempt = 0; ; attempt++) {
             try {
                 backend.write(batch).join();
@@ -264,7 +264,7 @@ final class CommitPipeline implements AutoCloseable {
                 }
                 return;
             } catch (RuntimeException e) {
-                if (attempt >= policy.retries()) {
+                if (attempt >= retries) {
                     throw e;
                 }
                 long ceiling =
@@ -275,7 +275,7 @@ final class CommitPipeline implements AutoCloseable {
                         batch.size(),
                         storageUri,
                         attempt + 1,
-                        policy.retries() + 1,
+                        retries + 1,
                         e.getCause() == null ? e : e.getCause(),
                         TimeUnit.NANOSECONDS.toMillis(wait));
                 try {
@@ -302,7 +302,42 @@ final class CommitPipeline implements AutoCloseable {
                 : "save of " + pending.mutations.size() + " changes" + (pending.urgent ? " (urgent)" : "");
     }
 
+    /**
+     * Commits {@code group} as one backend batch. If that still fails after the retries and the group holds more
+     * than one submission, each is committed alone, in order, with one attempt: so the one submission the backend
+     * cannot take (a value it refuses) fails alone, and the others, which were only its neighbours in the group,
+     * commit. A failure that is the backend's (a full disk) fails them all, one attempt each.
+     */
     private void commit(List<Pending> group) {
+        Failed failed = attempt(group, policy.retries());
+        if (failed == null) {
+            return;
+        }
+        if (failed.pendings.size() == 1) {
+            refuse(failed.pendings.get(0), failed.failure);
+            return;
+        }
+        LOG.warn(
+                "commit of {} submissions to {} failed: {}; committing each alone",
+                failed.pendings.size(),
+                storageUri,
+                failed.failure.getMessage());
+        for (Pending pending : failed.pendings) {
+            Failed alone = attempt(List.of(pending), 0);
+            if (alone != null) {
+                refuse(pending, alone.failure);
+            }
+        }
+    }
+
+    /** Submissions whose commit failed, already rolled back in the slots' committed state but not yet refused. */
+    private record Failed(List<Pending> pendings, BackendException failure) {}
+
+    /**
+     * Writes the merged changes of {@code group} with up to {@code retries} retries and completes its submissions;
+     * a sync change that follows a change of its key that failed is refused at once. Returns what failed, or null.
+     */
+    private Failed attempt(List<Pending> group, int retries) {
         List<Pending> accepted = new ArrayList<>(group.size());
         Map<KeySlot, StoredValue> committedBefore = new HashMap<>();
         Map<String, Mutation> merged = new LinkedHashMap<>();
@@ -331,7 +366,7 @@ final class CommitPipeline implements AutoCloseable {
         }
         try {
             if (!merged.isEmpty()) {
-                write(new ArrayList<>(merged.values()));
+                write(new ArrayList<>(merged.values()), retries);
             }
             for (Pending pending : accepted) {
                 if (pending.change != null) {
@@ -339,6 +374,7 @@ final class CommitPipeline implements AutoCloseable {
                 }
                 pending.done.complete(null);
             }
+            return null;
         } catch (RuntimeException | Error e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             BackendException failure = cause instanceof BackendException
@@ -347,9 +383,7 @@ final class CommitPipeline implements AutoCloseable {
                             "backend of " + storageUri + " failed to commit " + merged.size() + " changes: " + cause,
                             cause);
             committedBefore.forEach((slot, value) -> slot.committed = value);
-            for (Pending pending : accepted) {
-                refuse(pending, failure);
-            }
+            return accepted.isEmpty() ? null : new Failed(accepted, failure);
         }
     }
 

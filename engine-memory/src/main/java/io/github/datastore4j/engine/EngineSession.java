@@ -5,11 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Session;
-import io.github.datastore4j.api.spi.Record;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -167,7 +167,7 @@ final class EngineSession implements Session {
         autosaving = null;
     }
 
-    /** A checksum no content has: {@link Record#checksumOf} is an unsigned CRC32C, never negative. */
+    /** A checksum no content has: a CRC32C is unsigned, never negative. */
     private static final long UNSAVED = -2;
 
     private void ensureOpen() {
@@ -177,7 +177,12 @@ final class EngineSession implements Session {
     }
 
     private long checksum(JsonNode value) {
-        return value.isMissingNode() ? -1 : Record.checksumOf(namespace.sessionBytes(key, value));
+        if (value.isMissingNode()) {
+            return -1;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(namespace.sessionBytes(key, value));
+        return crc.getValue();
     }
 
     @Override

@@ -41,7 +41,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -81,7 +80,7 @@ final class EngineStorage implements Storage {
                 options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
         this.autosaveInterval = options.autosaveInterval();
         this.quarantineCorrupt = options.quarantineCorrupt();
-        this.codec = new JsonCodec(JsonMapper.shared(), options.maxValueBytes());
+        this.codec = new JsonCodec(options.maxValueBytes());
         this.pipeline =
                 new CommitPipeline(backend, uri, CommitPipeline.Policy.of(options), CommitPipeline.Clock.SYSTEM);
         if (durability == Durability.INTERVAL) {
@@ -106,9 +105,10 @@ final class EngineStorage implements Storage {
     public Datastore datastore(String namespace) {
         Names.requireValidNamespace(namespace);
         ensureOpen();
-        return namespaces
-                .computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name), null))
-                .sync();
+        Namespace opened =
+                namespaces.computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name), null));
+        ensureOpen(); // it may have closed while the namespace loaded: what loaded is no longer served
+        return opened.sync();
     }
 
     @Override
@@ -143,6 +143,7 @@ final class EngineStorage implements Storage {
                     + (opened.schema() == null ? "without a schema" : "with another schema, " + opened.schema())
                     + "; open a namespace with one Schema instance before any other use of it");
         }
+        ensureOpen();
         return opened.sync();
     }
 
@@ -236,7 +237,7 @@ final class EngineStorage implements Storage {
         for (int from = 0; from < values.size(); from += MIGRATION_BATCH) {
             List<Mutation> batch = new ArrayList<>();
             for (StoredValue value : values.subList(from, Math.min(values.size(), from + MIGRATION_BATCH))) {
-                batch.add(Mutation.put(namespace, value.toRecord()));
+                batch.add(Mutation.put(namespace, value.toRecord(namespace)));
             }
             join(commit(batch), "commit " + what + " records of namespace '" + namespace + "'");
             committed.accept(from + batch.size(), values.size());
@@ -382,11 +383,10 @@ final class EngineStorage implements Storage {
     private StoredValue verify(String namespace, Record record) {
         byte[] json = record.value();
         byte[] metadataJson = record.metadata();
-        long computed = Record.checksumOf(json, metadataJson);
-        if (computed != record.checksum()) {
+        if (!record.checksumValid(namespace)) {
             throw new CorruptDataException("record of key '" + record.key() + "' in namespace '" + namespace + "' of "
-                    + uri + " fails its CRC32C checksum (stored " + record.checksum() + ", computed " + computed
-                    + "): it was changed or damaged outside datastore4j");
+                    + uri + " fails its format-" + record.checksumFormat() + " CRC32C checksum (stored "
+                    + Long.toHexString(record.checksum()) + "): it was changed, damaged or moved outside datastore4j");
         }
         try {
             JsonNode tree = codec.parse(json);
@@ -470,11 +470,17 @@ final class EngineStorage implements Storage {
         return new DatastoreException(ErrorCode.CLOSED, "storage '" + uri + "' is closed");
     }
 
+    /** Waits for a backend call; a failure while this storage closes is {@code CLOSED}, whatever the backend said. */
     private <T> T join(CompletableFuture<T> future, String what) {
         try {
             return future.join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (closed) {
+                DatastoreException closedError = closedError();
+                closedError.addSuppressed(cause);
+                throw closedError;
+            }
             if (cause instanceof DatastoreException) {
                 throw (DatastoreException) cause;
             }

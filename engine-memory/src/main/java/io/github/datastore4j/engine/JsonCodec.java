@@ -6,6 +6,7 @@ import io.github.datastore4j.api.WrongTypeException;
 import java.util.Comparator;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
@@ -15,8 +16,8 @@ import tools.jackson.databind.node.MissingNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Turns caller objects into private JSON trees and trees into bytes, enforcing the value size limit. Stateless and
- * thread-safe.
+ * Turns caller objects into private JSON trees and trees into bytes, enforcing the value size limit and the
+ * {@link ValueLimits}, and reads stored bytes back under those same limits. Stateless and thread-safe.
  */
 final class JsonCodec {
     /** Orders numbers by value whatever their Java type, so that 5, 5L and 5.0 are equal. */
@@ -33,15 +34,21 @@ final class JsonCodec {
 
     private final int maxValueBytes;
 
-    JsonCodec(JsonMapper mapper, int maxValueBytes) {
-        this.mapper = mapper;
+    JsonCodec(int maxValueBytes) {
+        this.mapper = JsonMapper.builder(JsonFactory.builder()
+                        .streamReadConstraints(ValueLimits.readConstraints())
+                        .streamWriteConstraints(ValueLimits.writeConstraints())
+                        .build())
+                .build();
         this.storedValueReader = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         this.maxValueBytes = maxValueBytes;
     }
 
     /**
-     * A tree of {@code value} that no one else holds: a copy of a {@link JsonNode}, or Jackson's mapping of anything
-     * else.
+     * A tree of {@code value} that no one else holds: a copy of a {@link JsonNode}, checked against the
+     * {@link ValueLimits} first, or Jackson's mapping of anything else (checked when it is written as bytes).
+     *
+     * @throws DatastoreException with {@code INVALID_VALUE} if it cannot be mapped or breaks a limit
      */
     JsonNode toTree(String namespace, String key, Object value) {
         if (value == null) {
@@ -56,10 +63,19 @@ final class JsonCodec {
                         "value for key '" + key + "' in namespace '" + namespace
                                 + "' is MissingNode, which is not a JSON value");
             }
+            ValueLimits.check(namespace, key, "value", node); // before deepCopy, which recurses
             return node.deepCopy();
         }
         try {
             return mapper.valueToTree(value);
+        } catch (StackOverflowError e) {
+            // Jackson maps objects recursively; only a value nested far beyond the limit gets here
+            throw new DatastoreException(
+                    ErrorCode.INVALID_VALUE,
+                    "value for key '" + key + "' in namespace '" + namespace + "' (a "
+                            + value.getClass().getName()
+                            + ") is nested too deeply to map, far more than " + ValueLimits.MAX_NESTING_DEPTH
+                            + " levels of arrays and objects (the limit of nesting depth); nothing was stored");
         } catch (JacksonException e) {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,
@@ -69,8 +85,9 @@ final class JsonCodec {
         }
     }
 
-    /** The UTF-8 JSON of {@code tree}, refused if larger than the limit. */
+    /** The UTF-8 JSON of {@code tree}, refused if it breaks a {@link ValueLimits limit} or is larger than the size limit. */
     byte[] toBytes(String namespace, String key, JsonNode tree) {
+        ValueLimits.check(namespace, key, "value", tree);
         byte[] bytes;
         try {
             bytes = mapper.writeValueAsBytes(tree);
@@ -102,6 +119,7 @@ final class JsonCodec {
                     "metadata for key '" + key + "' in namespace '" + namespace + "' is null; use an empty map");
         }
         JsonNode tree = toTree(namespace, key, metadata); // copies a JsonNode, maps anything else
+        ValueLimits.check(namespace, key, "metadata", tree);
         if (!(tree instanceof ObjectNode)) {
             throw new DatastoreException(
                     ErrorCode.INVALID_VALUE,

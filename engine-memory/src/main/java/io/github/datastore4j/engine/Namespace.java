@@ -547,7 +547,8 @@ final class Namespace implements AsyncDatastore {
                                 + "' in namespace '" + name + "' returned " + (updated == null ? "null" : "MissingNode")
                                 + "; return a JSON value (NullNode for JSON null), or call delete(key)");
             }
-            StoredValue after = next(key, before, updated.deepCopy()); // the function may keep a reference
+            // a checked copy: the function may keep a reference, and may have built anything
+            StoredValue after = next(key, before, codec.toTree(name, key, updated));
             return Outcome.change(after, after.document());
         });
     }
@@ -1014,7 +1015,7 @@ final class Namespace implements AsyncDatastore {
             for (String key : List.copyOf(dirty)) {
                 dirty.remove(key); // before reading: a change after this read marks it dirty again
                 StoredValue value = current(key);
-                batch.add(value == null ? Mutation.delete(name, key) : Mutation.put(name, value.toRecord()));
+                batch.add(value == null ? Mutation.delete(name, key) : Mutation.put(name, value.toRecord(name)));
             }
             committed = storage.commit(batch, urgent); // an empty batch still waits for earlier commits
         }

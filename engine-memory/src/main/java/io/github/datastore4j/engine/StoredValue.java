@@ -16,7 +16,8 @@ record StoredValue(Document document, byte[] json, byte[] metadataJson) {
         this(document, json, NO_METADATA);
     }
 
-    Record toRecord() {
-        return Record.of(document.key(), document.rev(), document.schemaVersion(), json, metadataJson);
+    /** The record of this value in {@code namespace}, checksummed in the current format. */
+    Record toRecord(String namespace) {
+        return Record.of(namespace, document.key(), document.rev(), document.schemaVersion(), json, metadataJson);
     }
 }

@@ -120,7 +120,7 @@ class CommitPipelineTest {
     private static List<Mutation> puts(String prefix, int count) {
         List<Mutation> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            batch.add(Mutation.put("ns", Record.of(prefix + i, 1, 0, "1".getBytes())));
+            batch.add(Mutation.put("ns", Record.of("ns", prefix + i, 1, 0, "1".getBytes())));
         }
         return batch;
     }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
@@ -211,12 +212,43 @@ class DurabilityTest {
     }
 
     @Test
+    @DisplayName("a record whose rev, key or namespace was changed outside datastore4j is CORRUPT, not a new truth")
+    void identityIsChecksummed() {
+        byte[] json = "1".getBytes(StandardCharsets.UTF_8);
+        Record written = Record.of("ns", "k", 1, 0, json);
+        Map<String, Record> records = backend.data.computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>());
+        records.put("k", new Record("k", 9, 0, written.checksum(), json));
+        assertThatThrownBy(() -> shared.open("").datastore("ns"))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("'k'")
+                .hasMessageContaining("checksum");
+        records.put("k", new Record("k2", 1, 0, written.checksum(), json));
+        assertThatThrownBy(() -> shared.open("").datastore("ns")).isInstanceOf(CorruptDataException.class);
+        backend.data.remove("ns");
+        backend.data.put("other", new ConcurrentSkipListMap<>(Map.of("k", written)));
+        assertThatThrownBy(() -> shared.open("").datastore("other")).isInstanceOf(CorruptDataException.class);
+    }
+
+    @Test
+    @DisplayName("a record written by 0.1 (format-1 checksum) still loads")
+    void formatOneRecordLoads() {
+        byte[] json = "{\"hp\":3}".getBytes(StandardCharsets.UTF_8);
+        backend.data
+                .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
+                .put("old", new Record("old", 4, 0, Record.legacyChecksumOf(json, new byte[0]), json));
+        Datastore store = shared.open("").datastore("ns");
+        assertThat(store.getDocument("old").orElseThrow().rev()).isEqualTo(4);
+        store.set("old", 5);
+        assertThat(backend.get("ns", "old").orElseThrow().checksumFormat()).isEqualTo(2);
+    }
+
+    @Test
     @DisplayName("with onCorrupt=quarantine a damaged record is moved aside and reported, and the rest loads")
     void quarantine() {
         backend.data
                 .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
                 .put("bad", new Record("bad", 1, 0, 42L, "1".getBytes(StandardCharsets.UTF_8)));
-        backend.data.get("ns").put("good", Record.of("good", 3, 0, "2".getBytes(StandardCharsets.UTF_8)));
+        backend.data.get("ns").put("good", Record.of("ns", "good", 3, 0, "2".getBytes(StandardCharsets.UTF_8)));
         Storage storage = shared.open("?onCorrupt=quarantine");
         Datastore store = storage.datastore("ns");
         assertThat(store.get("good", Integer.class)).contains(2);
@@ -244,7 +276,7 @@ class DurabilityTest {
     void unparsableRecord() {
         backend.data
                 .computeIfAbsent("ns", n -> new ConcurrentSkipListMap<>())
-                .put("bad", Record.of("bad", 1, 0, "{not json".getBytes(StandardCharsets.UTF_8)));
+                .put("bad", Record.of("ns", "bad", 1, 0, "{not json".getBytes(StandardCharsets.UTF_8)));
         Storage storage = shared.open("");
         assertThatThrownBy(() -> storage.datastore("ns"))
                 .isInstanceOf(CorruptDataException.class)
@@ -271,6 +303,59 @@ class DurabilityTest {
                 .hasMessageContaining("No space left on device");
         assertThat(store.get("k")).isEmpty();
         assertThat(backend.failNextWrites).hasValue(0);
+    }
+
+    @Test
+    @DisplayName("a write the backend refuses fails alone: the other writes of its group commit")
+    void refusedWriteFailsAlone() throws Exception {
+        Datastore store = open("?retries=1&retryBackoff=1ms");
+        store.set("poison", "old");
+        backend.refusedKey = "poison";
+        CompletableFuture<Document> first = holdCommitOf(store, "first");
+        List<CompletableFuture<Document>> neighbours = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            neighbours.add(store.async().set("writer-" + i, i));
+        }
+        CompletableFuture<Document> poison = store.async().set("poison", "new");
+        for (int i = 30; i < 60; i++) {
+            neighbours.add(store.async().set("writer-" + i, i));
+        }
+        backend.releaseCommits();
+        first.get(30, TimeUnit.SECONDS);
+        for (CompletableFuture<Document> write : neighbours) {
+            assertThat(write.get(30, TimeUnit.SECONDS).rev()).isEqualTo(1);
+        }
+        assertThat(poison)
+                .failsWithin(30, TimeUnit.SECONDS)
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause()
+                .isInstanceOf(BackendException.class)
+                .withMessageContaining("cannot store poison");
+        assertThat(store.get("poison", String.class)).contains("old");
+        assertThat(backend.get("ns", "writer-59")).isPresent();
+    }
+
+    @Test
+    @DisplayName("datastore(name) racing close() fails with CLOSED, never BACKEND")
+    void datastoreRacingCloseIsClosed() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            Storage storage = Storage.open(shared.uri(""));
+            CountDownLatch started = new CountDownLatch(1);
+            CompletableFuture<Void> opener = CompletableFuture.runAsync(() -> {
+                started.countDown();
+                for (int i = 0; ; i++) {
+                    storage.datastore("ns-" + i);
+                }
+            });
+            started.await();
+            storage.close();
+            assertThat(opener)
+                    .failsWithin(30, TimeUnit.SECONDS)
+                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .havingCause()
+                    .isInstanceOf(DatastoreException.class)
+                    .satisfies(e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.CLOSED));
+        }
     }
 
     @Test

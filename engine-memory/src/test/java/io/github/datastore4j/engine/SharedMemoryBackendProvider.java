@@ -53,6 +53,9 @@ public final class SharedMemoryBackendProvider implements BackendProvider {
         final Map<String, Record> quarantine = new ConcurrentHashMap<>();
 
         final AtomicInteger failNextWrites = new AtomicInteger();
+        /** A key whose put fails every batch that holds it, as a backend refuses a record it cannot store. */
+        volatile String refusedKey;
+
         volatile Semaphore gate;
         /** One permit per commit that reached the gate. */
         final Semaphore arrivals = new Semaphore(0);
@@ -117,6 +120,12 @@ public final class SharedMemoryBackendProvider implements BackendProvider {
             }
             if (store.failNextWrites.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 return CompletableFuture.failedFuture(new java.io.IOException("injected: No space left on device"));
+            }
+            String refused = store.refusedKey;
+            if (refused != null
+                    && batch.stream()
+                            .anyMatch(m -> m instanceof Mutation.Put && m.key().equals(refused))) {
+                return CompletableFuture.failedFuture(new java.io.IOException("injected: cannot store " + refused));
             }
             synchronized (store) {
                 for (Mutation mutation : batch) {

@@ -87,7 +87,7 @@ public abstract class BackendCompatibilityKit {
     }
 
     protected static Record record(String key, long rev, String json) {
-        return Record.of(key, rev, 0, json.getBytes(StandardCharsets.UTF_8));
+        return Record.of("ns", key, rev, 0, json.getBytes(StandardCharsets.UTF_8));
     }
 
     protected void write(Mutation... mutations) {
@@ -115,10 +115,12 @@ public abstract class BackendCompatibilityKit {
         @Test
         @DisplayName("a written record reads back equal, checksum and all")
         void writtenRecordReadsBack() {
-            Record record = record("alice", 1, "{\"email\":\"alice@example.com\"}");
+            Record record = Record.of(
+                    "users", "alice", 1, 0, "{\"email\":\"alice@example.com\"}".getBytes(StandardCharsets.UTF_8));
             write(Mutation.put("users", record));
             assertThat(read("users", "alice")).contains(record);
-            assertThat(read("users", "alice").orElseThrow().checksumValid()).isTrue();
+            assertThat(read("users", "alice").orElseThrow().checksumValid("users"))
+                    .isTrue();
         }
 
         @Test
@@ -157,7 +159,7 @@ public abstract class BackendCompatibilityKit {
         @Test
         @DisplayName("schema version and rev are kept exactly")
         void metadataKept() {
-            Record record = Record.of("k", Long.MAX_VALUE - 1, 7, "true".getBytes(StandardCharsets.UTF_8));
+            Record record = Record.of("ns", "k", Long.MAX_VALUE - 1, 7, "true".getBytes(StandardCharsets.UTF_8));
             write(Mutation.put("ns", record));
             Record back = read("ns", "k").orElseThrow();
             assertThat(back.rev()).isEqualTo(Long.MAX_VALUE - 1);
@@ -169,13 +171,13 @@ public abstract class BackendCompatibilityKit {
         void documentMetadataKept() {
             byte[] value = "{\"hp\":10,\"n\":1.10}".getBytes(StandardCharsets.UTF_8);
             byte[] metadata = "{\"owner\":\"ann\",\"tags\":[\"a\",\"é\"],\"at\":1.50}".getBytes(StandardCharsets.UTF_8);
-            Record record = Record.of("k", 3, 2, value, metadata);
+            Record record = Record.of("ns", "k", 3, 2, value, metadata);
             write(Mutation.put("ns", record), Mutation.put("ns", record("plain", 1, "[]")));
             Record back = read("ns", "k").orElseThrow();
             assertThat(back).isEqualTo(record);
             assertThat(back.metadata()).isEqualTo(metadata);
             assertThat(back.value()).isEqualTo(value);
-            assertThat(back.checksumValid()).isTrue();
+            assertThat(back.checksumValid("ns")).isTrue();
             assertThat(read("ns", "plain").orElseThrow().hasMetadata()).isFalse();
             List<Record> scanned = new ArrayList<>();
             backend.scan("ns", scanned::add).join();
@@ -194,7 +196,7 @@ public abstract class BackendCompatibilityKit {
             write(Mutation.put("ns", lying));
             Record back = read("ns", "k").orElseThrow();
             assertThat(back.checksum()).isEqualTo(12345L);
-            assertThat(back.checksumValid()).isFalse();
+            assertThat(back.checksumValid("ns")).isFalse();
         }
 
         @Test
@@ -204,7 +206,7 @@ public abstract class BackendCompatibilityKit {
             Arrays.fill(big, (byte) 'a');
             big[0] = '"';
             big[big.length - 1] = '"';
-            write(Mutation.put("ns", Record.of("big", 1, 0, big)));
+            write(Mutation.put("ns", Record.of("ns", "big", 1, 0, big)));
             assertThat(read("ns", "big").orElseThrow().value()).isEqualTo(big);
         }
     }

@@ -2,21 +2,35 @@ package io.github.datastore4j.api.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * What a backend stores for one key: the key, its revision, the schema version, a CRC32C checksum, the value as UTF-8
- * JSON bytes, and the document's metadata as UTF-8 JSON bytes (empty when the document has none). Backends store and
- * return records verbatim; they never interpret the value or the metadata.
+ * What a backend stores for one key: the key, its revision, the schema version, a checksum, the value as UTF-8 JSON
+ * bytes, and the document's metadata as UTF-8 JSON bytes (empty when the document has none). Backends store and
+ * return records verbatim; they never interpret the value, the metadata or the checksum.
  *
- * <p>The checksum covers the value bytes followed by the metadata bytes, so a record without metadata has the
- * checksum of its value alone.
+ * <p><b>Checksum formats.</b> The checksum is a CRC32C in the low 32 bits of a {@code long}; the high 32 bits say
+ * which format computed it, so stores written by older releases stay readable:
+ *
+ * <ul>
+ *   <li><b>format 2</b> (written since 0.2): high bits {@code 2}; the CRC32C covers everything that identifies the
+ *       record — namespace, key, revision, schema version, value and metadata, each length-prefixed — so a changed
+ *       byte anywhere, or a record stored under another key or namespace, fails it;
+ *   <li><b>format 1</b> (0.1): high bits {@code 0}; the CRC32C of the value bytes followed by the metadata bytes.
+ *       Such records are still verified that way on read, and written in format 2 on their next change.
+ * </ul>
  *
  * <p>Immutable: the arrays are copied on the way in and on the way out.
  */
 public final class Record {
     private static final byte[] NO_METADATA = new byte[0];
+    /** The current checksum format, in the high 32 bits of {@link #checksum()}. */
+    public static final int CHECKSUM_FORMAT = 2;
+
+    private static final long FORMAT_2 = (long) CHECKSUM_FORMAT << 32;
 
     private final String key;
     private final long rev;
@@ -27,7 +41,7 @@ public final class Record {
 
     /**
      * A record without metadata as read back from storage, with the checksum that was stored beside it. Use {@link
-     * #checksumValid()} to verify it.
+     * #checksumValid(String)} to verify it.
      */
     public Record(String key, long rev, int schemaVersion, long checksum, byte[] value) {
         this(key, rev, schemaVersion, checksum, value, NO_METADATA);
@@ -46,23 +60,46 @@ public final class Record {
         this.metadata = requireNonNull(metadata, "metadata").length == 0 ? NO_METADATA : metadata.clone();
     }
 
-    /** A new record without metadata, whose checksum is computed from {@code value}. */
-    public static Record of(String key, long rev, int schemaVersion, byte[] value) {
-        return new Record(key, rev, schemaVersion, checksumOf(value), value);
+    /** A new record of {@code namespace} without metadata, with a current-format checksum. */
+    public static Record of(String namespace, String key, long rev, int schemaVersion, byte[] value) {
+        return of(namespace, key, rev, schemaVersion, value, NO_METADATA);
     }
 
-    /** A new record whose checksum is computed from {@code value} and {@code metadata} (empty: none). */
-    public static Record of(String key, long rev, int schemaVersion, byte[] value, byte[] metadata) {
-        return new Record(key, rev, schemaVersion, checksumOf(value, metadata), value, metadata);
+    /** A new record of {@code namespace} with a current-format checksum; {@code metadata} empty means none. */
+    public static Record of(String namespace, String key, long rev, int schemaVersion, byte[] value, byte[] metadata) {
+        return new Record(
+                key,
+                rev,
+                schemaVersion,
+                checksumOf(namespace, key, rev, schemaVersion, value, metadata),
+                value,
+                metadata);
     }
 
-    /** The CRC32C of {@code bytes}, as an unsigned 32-bit number. */
-    public static long checksumOf(byte[] bytes) {
-        return checksumOf(bytes, NO_METADATA);
+    /** The current-format checksum of a record: format tag in the high bits, CRC32C of every field in the low. */
+    public static long checksumOf(
+            String namespace, String key, long rev, int schemaVersion, byte[] value, byte[] metadata) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer fixed = ByteBuffer.allocate(Long.BYTES + Integer.BYTES);
+        update(crc, namespace.getBytes(StandardCharsets.UTF_8));
+        update(crc, key.getBytes(StandardCharsets.UTF_8));
+        crc.update(fixed.putLong(rev).putInt(schemaVersion).flip());
+        update(crc, value);
+        update(crc, metadata);
+        return FORMAT_2 | crc.getValue();
     }
 
-    /** The CRC32C of {@code value} followed by {@code metadata}, as an unsigned 32-bit number. */
-    public static long checksumOf(byte[] value, byte[] metadata) {
+    /** Length-prefixed, so that no field's bytes can pass for another's. */
+    private static void update(CRC32C crc, byte[] bytes) {
+        crc.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).flip());
+        crc.update(bytes, 0, bytes.length);
+    }
+
+    /**
+     * The format-1 checksum (0.1): the CRC32C of {@code value} followed by {@code metadata}, high bits zero. For
+     * reading stores written by 0.1 and for tests that build one; new records use {@link #of}.
+     */
+    public static long legacyChecksumOf(byte[] value, byte[] metadata) {
         CRC32C crc = new CRC32C();
         crc.update(value, 0, value.length);
         crc.update(metadata, 0, metadata.length);
@@ -81,7 +118,7 @@ public final class Record {
         return schemaVersion;
     }
 
-    /** The stored CRC32C of the value bytes followed by the metadata bytes. */
+    /** The stored checksum: format in the high 32 bits, CRC32C in the low (see the class comment). */
     public long checksum() {
         return checksum;
     }
@@ -104,9 +141,22 @@ public final class Record {
         return metadata.length > 0;
     }
 
-    /** Whether the value and metadata bytes still match the stored checksum. */
-    public boolean checksumValid() {
-        return checksumOf(value, metadata) == checksum;
+    /**
+     * Whether this record, read from {@code namespace}, still matches its stored checksum, in the format the checksum
+     * says it was written in. A checksum of an unknown format never matches.
+     */
+    public boolean checksumValid(String namespace) {
+        long format = checksum >>> 32;
+        if (format == 0) {
+            return legacyChecksumOf(value, metadata) == checksum;
+        }
+        return format == CHECKSUM_FORMAT && checksumOf(namespace, key, rev, schemaVersion, value, metadata) == checksum;
+    }
+
+    /** The checksum format this record was written in (1 or 2; anything else is damage). */
+    public int checksumFormat() {
+        long format = checksum >>> 32;
+        return format == 0 ? 1 : (int) Math.min(format, Integer.MAX_VALUE);
     }
 
     @Override

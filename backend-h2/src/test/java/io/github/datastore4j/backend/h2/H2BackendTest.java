@@ -50,7 +50,7 @@ class H2BackendTest {
                     + " VAL VARBINARY NOT NULL, PRIMARY KEY (NS, K))");
             try (PreparedStatement insert =
                     connection.prepareStatement("INSERT INTO DATASTORE4J_RECORDS VALUES ('ns', 'old', 4, 0, ?, ?)")) {
-                insert.setLong(1, io.github.datastore4j.api.spi.Record.checksumOf(value));
+                insert.setLong(1, io.github.datastore4j.api.spi.Record.legacyChecksumOf(value, new byte[0]));
                 insert.setBytes(2, value);
                 insert.executeUpdate();
             }
