@@ -127,7 +127,7 @@ class MapDbFullDiskTest {
             lastBatch.put(stored.iterator().next(), ("\"" + prefix + "\"").getBytes(StandardCharsets.UTF_8));
         }
         List<Mutation> batch = new ArrayList<>();
-        lastBatch.forEach((key, value) -> batch.add(Mutation.put(NS, Record.of(key, 1, 1, value))));
+        lastBatch.forEach((key, value) -> batch.add(Mutation.put(NS, Record.of(NS, key, 1, 1, value))));
         return batch;
     }
 
