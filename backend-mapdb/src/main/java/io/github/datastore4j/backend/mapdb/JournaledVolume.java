@@ -46,7 +46,7 @@ final class JournaledVolume extends Volume {
     /** Page size of the after-images: MapDB's index values are 8 bytes apart, so small pages keep journals small. */
     static final int PAGE = 512;
 
-    private static final long MAGIC = 0x6D617064624A726EL; // "mapdbJrn"
+    static final long MAGIC = 0x6D617064624A726EL; // "mapdbJrn"
     private static final int HEADER = Long.BYTES + Long.BYTES + Integer.BYTES + Integer.BYTES;
     private static final int ZEROS = 64 * 1024;
 
@@ -131,7 +131,12 @@ final class JournaledVolume extends Volume {
         int count = header.getInt();
         int pageSize = header.getInt();
         long total = HEADER + (long) count * (Long.BYTES + PAGE) + Integer.BYTES;
-        if (magic != MAGIC || pageSize != PAGE || count < 0 || length < 0 || total > size) {
+        if (magic != MAGIC
+                || pageSize != PAGE
+                || count < 0
+                || length < 0
+                || total > size
+                || total > Integer.MAX_VALUE) {
             return; // spent, or torn before its header was whole: that commit never happened
         }
         ByteBuffer whole = ByteBuffer.allocate((int) total);

@@ -104,12 +104,12 @@ final class MapDbBackend implements Backend {
         JournaledVolume volume;
         boolean created;
         try {
+            deleteStaleWriteAheadLogs(file);
             created = !Files.exists(file);
             volume = JournaledVolume.open(file);
             if (created) {
                 forceFolder(file);
             }
-            deleteStaleWriteAheadLogs(file);
         } catch (IOException e) {
             throw new BackendException("cannot open MapDB file " + file + ": " + e, e);
         }
@@ -125,7 +125,7 @@ final class MapDbBackend implements Backend {
             if (e instanceof DBException.DataCorruption || e instanceof DBException.WrongFormat) {
                 throw new CorruptDataException("MapDB file " + file + " cannot be opened: " + e.getMessage(), e);
             }
-            throw new BackendException("cannot open MapDB file " + file + ": " + rootCause(e), e);
+            throw new BackendException("cannot open MapDB file " + file + ": " + describe(e), e);
         }
     }
 
@@ -360,11 +360,11 @@ final class MapDbBackend implements Backend {
         if (e instanceof IllegalStateException && closed || e instanceof DatastoreException) {
             return e;
         }
-        return new BackendException("MapDB file " + file + " failed to " + what + ": " + rootCause(e), e);
+        return new BackendException("MapDB file " + file + " failed to " + what + ": " + describe(e), e);
     }
 
     /** The message, with the innermost cause's added when it says more (e.g. "No space left on device"). */
-    private static String rootCause(Throwable e) {
+    private static String describe(Throwable e) {
         String text = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
