@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -54,13 +55,17 @@ final class StoreLock implements AutoCloseable {
      * @throws LockedException naming the holder when another storage, in this process or another, holds it
      */
     static StoreLock acquire(Path store) {
-        Path lockFile = lockFileOf(store);
         Path key;
         try {
-            key = lockFile.getParent().toRealPath().resolve(lockFile.getFileName());
+            // beside the real file, so that a symbolic link to the store or its folder finds the same lock
+            Path real = Files.exists(store)
+                    ? store.toRealPath()
+                    : store.getParent().toRealPath().resolve(store.getFileName());
+            key = lockFileOf(real);
         } catch (IOException e) {
             throw new BackendException("cannot lock MapDB file " + store + ": " + e.getMessage(), e);
         }
+        Path lockFile = key;
         String holder = "pid " + ProcessHandle.current().pid() + " on " + HOST + " since " + Instant.now();
         String already = HELD_HERE.putIfAbsent(key, holder);
         if (already != null) {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what the child saw acknowledged. The store lives on tmpfs when there is one ({@code /dev/shm}): there fsync is
  * free, so most of a commit is MapDB writing its file back and a kill lands there often.
  *
- * <p>{@code -Dmapdb.stress.cycles=N} (default 12), {@code -Dmapdb.stress.seed=S} replays a run,
+ * <p>{@code -Dmapdb.stress.cycles=N} (default 5), {@code -Dmapdb.stress.seed=S} replays a run,
  * {@code -Dmapdb.stress.dir=D} puts the store elsewhere (a real disk).
  */
 class MapDbCrashStressTest {
@@ -48,7 +48,7 @@ class MapDbCrashStressTest {
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     @DisplayName("acknowledged writes of 8 threads over 40,000 records survive SIGKILL at random moments")
     void acknowledgedWritesSurviveKillUnderLoad() throws Exception {
-        int cycles = Integer.getInteger("mapdb.stress.cycles", 12);
+        int cycles = Integer.getInteger("mapdb.stress.cycles", 5);
         long seed = Long.getLong("mapdb.stress.seed", System.nanoTime());
         Random random = new Random(seed);
         Path base = Path.of(System.getProperty(

@@ -120,6 +120,24 @@ class MapDbLockTest {
         assertThat(OpenProbe.tryOpenInChildJvm(uri())).contains("OPENED");
     }
 
+    @Test
+    @DisplayName("a store reached through a symbolic link is the same store: the second opener gets LOCKED")
+    void symbolicLinkFindsTheSameLock() throws Exception {
+        Path link = Files.createSymbolicLink(directory.resolve("link.mapdb"), directory.resolve("app.mapdb"));
+        try (Storage first = Storage.open(uri())) {
+            first.datastore("ns").set("k", 1);
+            assertThatThrownBy(() -> Storage.open("mapdb:" + link))
+                    .isInstanceOf(LockedException.class)
+                    .hasMessageContaining("pid " + OURS);
+            assertThat(OpenProbe.tryOpenInChildJvm("mapdb:" + link))
+                    .contains("LOCKED ")
+                    .contains("pid " + OURS);
+        }
+        try (Storage again = Storage.open("mapdb:" + link)) {
+            assertThat(again.datastore("ns").get("k", Integer.class)).contains(1);
+        }
+    }
+
     private static void collectGarbage() {
         for (int i = 0; i < 3; i++) {
             System.gc();
