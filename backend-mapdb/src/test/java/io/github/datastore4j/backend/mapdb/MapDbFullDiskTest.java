@@ -57,11 +57,17 @@ class MapDbFullDiskTest {
 
     @AfterEach
     void unmount() throws Exception {
-        if (backend != null) {
-            backend.close();
-        }
-        if (mount != null) {
-            new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor();
+        try {
+            if (backend != null) {
+                backend.close();
+            }
+        } finally {
+            if (mount != null) {
+                new ProcessBuilder("umount", mount.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor();
+            }
         }
     }
 
