@@ -2,6 +2,7 @@
 module io.github.datastore4j.backend.mapdb {
     requires io.github.datastore4j.api;
     requires mapdb;
+    requires org.slf4j;
     // automatic modules never pull real ones into the graph: MapDB needs these named here
     requires kotlin.stdlib;
     requires com.google.common;

@@ -5,7 +5,11 @@ import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendProvider;
 import io.github.datastore4j.api.spi.Locations;
 
-/** {@code mapdb:<file>} — a MapDB file store, e.g. {@code mapdb:./db/app.mapdb}; its write-ahead log sits beside it. */
+/**
+ * {@code mapdb:<file>} — a MapDB file store, e.g. {@code mapdb:./db/app.mapdb}. Beside it sit its redo journal
+ * {@code <file>.journal} (empty after a clean close) and its lock file {@code <file>.lock}, which names the process
+ * holding the store; keep all three together when copying a closed store.
+ */
 public final class MapDbBackendProvider implements BackendProvider {
 
     @Override

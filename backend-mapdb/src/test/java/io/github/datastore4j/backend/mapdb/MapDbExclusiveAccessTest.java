@@ -10,6 +10,11 @@ class MapDbExclusiveAccessTest extends ExclusiveAccessKit {
     }
 
     @Override
+    protected boolean namesHolderPid() {
+        return true;
+    }
+
+    @Override
     protected Path location(Path directory) {
         return directory.resolve("app.mapdb");
     }
