@@ -104,6 +104,11 @@ final class MapDbBackend implements Backend {
         JournaledVolume volume;
         boolean created;
         try {
+            if (Files.exists(file) && Files.size(file) == 0) {
+                // a crash of whatever created it, a full disk: never a new store written over it
+                throw new CorruptDataException("MapDB file " + file + " is empty (0 bytes), not a MapDB store; move it"
+                        + " away to start a new store there");
+            }
             deleteStaleWriteAheadLogs(file);
             created = !Files.exists(file);
             volume = JournaledVolume.open(file);
@@ -121,6 +126,13 @@ final class MapDbBackend implements Backend {
                 volume.close();
             } catch (RuntimeException close) {
                 e.addSuppressed(close);
+            }
+            if (created) {
+                try {
+                    Files.deleteIfExists(file); // ours, just made and never a store: no empty file left behind
+                } catch (IOException delete) {
+                    e.addSuppressed(delete);
+                }
             }
             if (e instanceof DBException.DataCorruption || e instanceof DBException.WrongFormat) {
                 throw new CorruptDataException("MapDB file " + file + " cannot be opened: " + e.getMessage(), e);
