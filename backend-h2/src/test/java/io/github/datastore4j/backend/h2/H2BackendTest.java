@@ -171,7 +171,8 @@ class H2BackendTest {
             "interval writes survive a JVM that returns from main without close(): the engine closes H2, not H2's hook")
     void intervalWritesSavedAtExit(String prefix) throws Exception {
         String uri = prefix + temp.resolve("db");
-        ChildJvm.Result child = ChildJvm.run(IntervalExitWriter.class, uri + "?durability=interval&autosave=1h", "50");
+        ChildJvm.Result child = ChildJvm.run(
+                io.github.datastore4j.testkit.ExitWithoutClose.class, uri + "?durability=interval&autosave=1h", "50");
         assertThat(child.output())
                 .contains("written 50")
                 .doesNotContain("already closed")
