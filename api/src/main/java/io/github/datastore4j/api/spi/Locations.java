@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
  * {@link #redact} for every message or log line that names a URI or a connection string.
  */
 public final class Locations {
-    /** {@code password=…}, {@code PASSWORD=…} (H2), {@code secret=…}, {@code token=…}, {@code apiKey=…} and the like. */
+    /** {@code password=…}, {@code PASSWORD=…} and {@code FILE_PASSWORD=…} (H2), {@code secret=…}, {@code token=…}, {@code apiKey=…} and the like. */
     private static final Pattern SECRET_SETTING = Pattern.compile(
-            "(?i)\\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?)(\\s*=\\s*)[^;&\\s]*");
+            "(?i)\\b(\\w*password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?)(\\s*=\\s*)[^;&\\s]*");
     /** {@code scheme://user:password@host}. */
     private static final Pattern USER_INFO = Pattern.compile("(://[^/:@\\s]*):[^@/\\s]*@");
 

@@ -16,6 +16,7 @@ class LocationsTest {
                 "postgres://db/app?user=ann&password=s3cr3t&ssl=true|postgres://db/app?user=ann&password=***&ssl=true",
                 "redis://:s3cr3t@cache:6379|redis://:***@cache:6379",
                 "x:?token = s3cr3t&apiKey=s3cr3t&pwd=s3cr3t|x:?token = ***&apiKey=***&pwd=***",
+                "h2:./db/app;CIPHER=AES;FILE_PASSWORD=s3cr3t|h2:./db/app;CIPHER=AES;FILE_PASSWORD=***",
                 "json:./data?durability=sync|json:./data?durability=sync",
                 "postgres://ann@db/app|postgres://ann@db/app",
             })

@@ -6,6 +6,7 @@ import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.BackendCapabilities;
 import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.Locations;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.h2.Driver;
 import org.h2.api.ErrorCode;
 import org.slf4j.Logger;
@@ -65,8 +65,6 @@ final class H2Backend implements Backend {
     private static final String DELETE = "DELETE FROM " + TABLE + " WHERE NS = ? AND K = ?";
     /** What every MVStore file starts with: its header, {@code H:2,block:…}. */
     private static final byte[] MV_STORE_HEADER = "H:2,".getBytes(StandardCharsets.US_ASCII);
-
-    private static final Pattern SECRET = Pattern.compile("(?i)((?:PASSWORD|PWD|FILE_PASSWORD)\\s*=)[^;]*");
 
     private final String url;
     private final String name;
@@ -307,6 +305,29 @@ final class H2Backend implements Backend {
 
     @Override
     public CompletableFuture<Optional<Record>> read(String namespace, String key) {
+        return onReader("read key '" + key + "' of namespace '" + namespace + "'", reader -> {
+            try (PreparedStatement select = reader.prepareStatement(
+                    "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? AND K = ?")) {
+                select.setString(1, namespace);
+                select.setString(2, key);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(record(rows)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** A call on the shared reader connection, under its lock. */
+    @FunctionalInterface
+    private interface ReaderCall<T> {
+        T run(Connection reader) throws SQLException;
+    }
+
+    /**
+     * Runs {@code call} on the reader connection, one reader at a time; its result completes the future, and any
+     * failure fails it — an SQL one named by {@code what}, dropping the connections if H2 closed the database.
+     */
+    private <T> CompletableFuture<T> onReader(String what, ReaderCall<T> call) {
         Connections c;
         try {
             c = connections();
@@ -314,16 +335,12 @@ final class H2Backend implements Backend {
             return CompletableFuture.failedFuture(e);
         }
         synchronized (c.reader) {
-            try (PreparedStatement select = c.reader.prepareStatement(
-                    "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? AND K = ?")) {
-                select.setString(1, namespace);
-                select.setString(2, key);
-                try (ResultSet rows = select.executeQuery()) {
-                    return CompletableFuture.completedFuture(
-                            rows.next() ? Optional.of(record(rows)) : Optional.empty());
-                }
+            try {
+                return CompletableFuture.completedFuture(call.run(c.reader));
             } catch (SQLException e) {
-                return failedRead(c, "read key '" + key + "' of namespace '" + namespace + "'", e);
+                return failedRead(c, what, e);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
             }
         }
     }
@@ -442,21 +459,15 @@ final class H2Backend implements Backend {
         return redact(line);
     }
 
-    /** {@code url} with any password replaced by {@code ***}, for messages and logs. */
+    /** {@code url} with any password replaced by {@code ***}, for messages and logs: the SPI's one rule. */
     static String redact(String url) {
-        return SECRET.matcher(url).replaceAll("$1***");
+        return Locations.redact(url);
     }
 
     @Override
     public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
-        Connections c;
-        try {
-            c = connections();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        synchronized (c.reader) {
-            try (PreparedStatement select = c.reader.prepareStatement(
+        return onReader("scan namespace '" + namespace + "'", reader -> {
+            try (PreparedStatement select = reader.prepareStatement(
                     "SELECT K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META FROM " + TABLE + " WHERE NS = ? ORDER BY K")) {
                 select.setString(1, namespace);
                 select.setFetchSize(1_000);
@@ -465,35 +476,23 @@ final class H2Backend implements Backend {
                         sink.accept(record(rows));
                     }
                 }
-                return CompletableFuture.completedFuture(null);
-            } catch (SQLException e) {
-                return failedRead(c, "scan namespace '" + namespace + "'", e);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
             }
-        }
+            return null;
+        });
     }
 
     @Override
     public CompletableFuture<Set<String>> namespaces() {
-        Connections c;
-        try {
-            c = connections();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        synchronized (c.reader) {
-            try (Statement statement = c.reader.createStatement();
+        return onReader("list namespaces", reader -> {
+            try (Statement statement = reader.createStatement();
                     ResultSet rows = statement.executeQuery("SELECT DISTINCT NS FROM " + TABLE)) {
                 Set<String> names = new TreeSet<>();
                 while (rows.next()) {
                     names.add(rows.getString(1));
                 }
-                return CompletableFuture.completedFuture(names);
-            } catch (SQLException e) {
-                return failedRead(c, "list namespaces", e);
+                return names;
             }
-        }
+        });
     }
 
     /** Moves the row to {@code DATASTORE4J_QUARANTINE}, in one transaction. */
