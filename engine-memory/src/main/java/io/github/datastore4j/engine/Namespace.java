@@ -555,11 +555,23 @@ final class Namespace implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Document> update(String key, UnaryOperator<JsonNode> function) {
+        return updateTree(key, function, false);
+    }
+
+    /**
+     * The update of {@code key} by {@code function}. {@code typed}: the function is the typed update's wrapper, which
+     * only reads the tree it is given (mapping it to the type) and returns a tree it just built, so neither is copied;
+     * otherwise the caller's function gets a copy and what it returns is copied, since it may keep either. The limits
+     * are checked either way when the tree is encoded.
+     */
+    private CompletableFuture<Document> updateTree(String key, UnaryOperator<JsonNode> function, boolean typed) {
         Names.requireValidKey(key);
         requireNonNull(function, "function");
         return mutate(key, before -> {
             JsonNode current = before != null
-                    ? before.document().value()
+                    ? (typed
+                            ? before.document().sharedValue()
+                            : before.document().value())
                     : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
             JsonNode updated;
             try {
@@ -581,8 +593,8 @@ final class Namespace implements AsyncDatastore {
                                 + "' in namespace '" + name + "' returned " + (updated == null ? "null" : "MissingNode")
                                 + "; return a JSON value (NullNode for JSON null), or call delete(key)");
             }
-            // a checked copy: the function may keep a reference, and may have built anything
-            StoredValue after = next(key, before, codec.toTree(name, key, updated));
+            // untyped: a checked copy, for the function may keep a reference and may have built anything
+            StoredValue after = next(key, before, typed ? updated : codec.toTree(name, key, updated));
             return Outcome.change(after, after.document());
         });
     }
@@ -600,31 +612,35 @@ final class Namespace implements AsyncDatastore {
     private <T> CompletableFuture<Document> update(String key, JavaType type, UnaryOperator<T> function) {
         Names.requireValidKey(key);
         requireNonNull(function, "function");
-        return update(key, current -> {
-            boolean missing = current.isMissingNode();
-            T given = missing ? codec.emptyObjectAs(type) : codec.convert(name, key, current, type);
-            T updated;
-            try {
-                updated = function.apply(given);
-            } catch (NullPointerException e) {
-                if (!missing || given != null) {
-                    throw e;
-                }
-                throw new KeyNotFoundException(
-                        "key '" + key + "' in namespace '" + name + "' does not exist, so the update function was"
-                                + " given null (" + type.getRawClass().getSimpleName()
-                                + " does not map from an empty object) and"
-                                + " failed on it: " + e.getMessage() + "; handle null, or set the key first",
-                        e);
-            }
-            if (updated == null) {
-                throw new DatastoreException(
-                        ErrorCode.INVALID_VALUE,
-                        "update function for key '" + key + "' in namespace '" + name
-                                + "' returned null; return a value, or call delete(key)");
-            }
-            return codec.toTree(name, key, updated);
-        });
+        return updateTree(
+                key,
+                current -> {
+                    boolean missing = current.isMissingNode();
+                    T given = missing ? codec.emptyObjectAs(type) : codec.convert(name, key, current, type);
+                    T updated;
+                    try {
+                        updated = function.apply(given);
+                    } catch (NullPointerException e) {
+                        if (!missing || given != null) {
+                            throw e;
+                        }
+                        throw new KeyNotFoundException(
+                                "key '" + key + "' in namespace '" + name
+                                        + "' does not exist, so the update function was"
+                                        + " given null (" + type.getRawClass().getSimpleName()
+                                        + " does not map from an empty object) and"
+                                        + " failed on it: " + e.getMessage() + "; handle null, or set the key first",
+                                e);
+                    }
+                    if (updated == null) {
+                        throw new DatastoreException(
+                                ErrorCode.INVALID_VALUE,
+                                "update function for key '" + key + "' in namespace '" + name
+                                        + "' returned null; return a value, or call delete(key)");
+                    }
+                    return codec.toTree(name, key, updated);
+                },
+                true);
     }
 
     @Override
