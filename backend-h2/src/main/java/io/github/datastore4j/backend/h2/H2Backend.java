@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * chunk another path already handed to them: it is not a barrier. The engine's group commit pays the barrier once per
  * batch. A write that fails is reported with its root cause (such as "No space left on device", with the file); if H2
  * closed the database because of it (it does on any failed chunk write), every later call fails naming that cause,
- * and the store opens again, without the refused writes, once the cause is gone.
+ * and the store opens again, without the refused writes, once the cause is gone. A file that was not closed cleanly
+ * is first repaired by {@link H2CrashRepair}: H2's own recovery can come back at an older commit than the last one it
+ * acknowledged.
  *
  * <p><b>One storage per database.</b> {@link H2StoreLock} refuses a second storage with {@code LOCKED} naming the
  * holder, whatever URL and process it comes from. A failed open releases everything it took.
@@ -130,6 +132,9 @@ final class H2Backend implements Backend {
         try {
             if (file != null) {
                 requireH2StoreOrNothing(file);
+                if (existed) {
+                    H2CrashRepair.repairIfUnclean(file); // H2 alone may open an older commit (see that class)
+                }
             }
             H2Backend backend = new H2Backend(url, name, persistent, lock);
             synchronized (backend) {
