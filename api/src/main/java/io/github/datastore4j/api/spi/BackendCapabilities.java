@@ -8,13 +8,32 @@ package io.github.datastore4j.api.spi;
  * @param durableOnCommit a completed {@link Backend#write} survives a process crash (it was forced to stable storage)
  * @param orderedScan {@link Backend#scan} yields records in key order
  * @param multiProcessSafe several processes may open the same location at once without corrupting it
+ * @param shared the backend is a {@link SharedBackend}: each process's engine writes conditionally and follows its
+ *     change feed, so every operation keeps its meaning across processes; implies {@code multiProcessSafe}
  */
 public record BackendCapabilities(
         boolean persistent,
         boolean atomicBatch,
         boolean durableOnCommit,
         boolean orderedScan,
-        boolean multiProcessSafe) {
+        boolean multiProcessSafe,
+        boolean shared) {
+
+    public BackendCapabilities {
+        if (shared && !multiProcessSafe) {
+            throw new IllegalArgumentException("a shared backend is multi-process safe");
+        }
+    }
+
+    /** Capabilities of a backend that is not {@linkplain #shared() shared}. */
+    public BackendCapabilities(
+            boolean persistent,
+            boolean atomicBatch,
+            boolean durableOnCommit,
+            boolean orderedScan,
+            boolean multiProcessSafe) {
+        this(persistent, atomicBatch, durableOnCommit, orderedScan, multiProcessSafe, false);
+    }
 
     /** A backend that keeps data in this process's memory only. */
     public static BackendCapabilities inMemory() {

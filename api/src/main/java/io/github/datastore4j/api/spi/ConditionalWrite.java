@@ -1,0 +1,37 @@
+package io.github.datastore4j.api.spi;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One mutation of a {@link SharedBackend#writeConditionally} batch and what must hold for it to commit.
+ *
+ * @param mutation the change
+ * @param expectedRev {@link #ANY_REV} for no condition, {@link #ABSENT} if the key must have no record, else the
+ *     revision its record must have
+ * @param fencingToken {@link #NO_FENCE}, or the token of a {@link Lease} on the key that must still be the key's
+ *     current lease when the write commits (checked in the same transaction, so a holder whose lease ran out cannot
+ *     write late)
+ */
+public record ConditionalWrite(Mutation mutation, long expectedRev, long fencingToken) {
+    /** No condition on the revision. */
+    public static final long ANY_REV = -1;
+    /** The key must have no record. */
+    public static final long ABSENT = 0;
+    /** No lease is required. */
+    public static final long NO_FENCE = 0;
+
+    public ConditionalWrite {
+        requireNonNull(mutation, "mutation");
+        if (expectedRev < ANY_REV) {
+            throw new IllegalArgumentException("expectedRev must be ANY_REV, ABSENT or a revision: " + expectedRev);
+        }
+        if (fencingToken < NO_FENCE) {
+            throw new IllegalArgumentException("fencingToken must be NO_FENCE or a lease token: " + fencingToken);
+        }
+    }
+
+    /** {@code mutation} if the key's record has revision {@code expectedRev} ({@link #ABSENT}: no record). */
+    public static ConditionalWrite expecting(Mutation mutation, long expectedRev) {
+        return new ConditionalWrite(mutation, expectedRev, NO_FENCE);
+    }
+}

@@ -1,0 +1,97 @@
+package io.github.datastore4j.api.spi;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A backend that any number of processes, on any number of machines, may open at once, each with its own engine. The
+ * backend, not an engine, holds the truth: an engine keeps a cache that it refreshes from the {@linkplain
+ * #changesAfter change feed}, and writes only {@linkplain #writeConditionally conditionally}, so two engines never
+ * overwrite each other blindly. Its {@link #capabilities()} say {@link BackendCapabilities#shared() shared}.
+ *
+ * <p>What the engine needs, and nothing it can do itself:
+ *
+ * <ul>
+ *   <li><b>conditional writes</b>: a group commit in one round trip, each mutation carrying the revision it expects;
+ *       the ones that hold commit together, the others are reported with the record found;
+ *   <li><b>a change feed</b>: a position that grows with every committed change, readable from any position, and a
+ *       wake-up signal that new changes exist;
+ *   <li><b>leases</b>: a key held by one holder until a time the backend's clock decides, with a fencing token that
+ *       the backend checks inside the transaction of every write that carries it.
+ * </ul>
+ *
+ * <p>{@link Backend#write} must still work (unconditionally, as for one process); {@link Backend#read} and {@link
+ * Backend#scan} read the latest committed state.
+ *
+ * <p><b>Concurrency contract.</b> Every method may be called from any thread, concurrently with any other, including
+ * {@link #writeConditionally} with itself: engines in several processes call it at once anyway. Futures may complete
+ * on any thread. A lost connection fails the calls in progress with the backend's exception as the cause; later
+ * calls reconnect.
+ */
+public interface SharedBackend extends Backend {
+
+    /**
+     * Commits the writes of {@code batch} whose conditions hold, all of them in one transaction, and none of the
+     * others; at most one write per key. Durable when the future completes if {@link
+     * BackendCapabilities#durableOnCommit()}.
+     *
+     * @return the writes that did not commit, each with the record the backend holds for its key (absent if none),
+     *     and the feed position of the last committed change
+     */
+    CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch);
+
+    /**
+     * Up to {@code limit} committed changes with positions after {@code position}, in position order, each key's
+     * changes in the order they committed.
+     *
+     * <p><b>No change is ever skipped.</b> Where positions are allocated before commit (a sequence), a transaction
+     * can commit after one with a higher position. The page's {@link ChangePage#next()} is therefore never past a
+     * position that may still commit: a reader that always continues from {@code next} sees every change exactly
+     * once, possibly a little later than it committed.
+     *
+     * @param position {@code 0} for the start of the feed, else a {@link ChangePage#next()} returned earlier (also by
+     *     another process: positions are the backend's, not a connection's)
+     * @throws IllegalArgumentException (in the future) if {@code position} is older than the backend keeps; the
+     *     reader must then reload the namespaces it caches
+     */
+    CompletableFuture<ChangePage> changesAfter(long position, int limit);
+
+    /**
+     * The position up to which the feed is complete now: what {@link #changesAfter} would reach. For a reader that
+     * starts from the current state (after a full load) rather than from the start of the feed.
+     */
+    CompletableFuture<Long> head();
+
+    /**
+     * Registers {@code wakeUp}, run (on a thread of the backend's, briefly) when changes may have been committed
+     * after the last call of {@link #changesAfter}. A hint only: it may come late, twice, or, after a lost
+     * connection, not at all, so a reader also polls {@link #head()} at an interval of its own.
+     *
+     * @return a handle whose {@code close()} removes {@code wakeUp}
+     */
+    AutoCloseable onChanges(Runnable wakeUp);
+
+    /**
+     * Takes the lease of {@code key} for {@code holder} if nobody holds it, or the holder's lease ran out, by the
+     * backend's clock.
+     *
+     * @return the lease, with a fencing token greater than any earlier token of this key; empty if held by another
+     */
+    CompletableFuture<Optional<Lease>> acquireLease(String namespace, String key, String holder, Duration ttl);
+
+    /**
+     * Extends a lease that is still held with this token.
+     *
+     * @return the renewed lease; empty if it ran out or another holder took it since
+     */
+    CompletableFuture<Optional<Lease>> renewLease(Lease lease, Duration ttl);
+
+    /**
+     * Gives a lease back, if it is still held with this token.
+     *
+     * @return whether it was still held
+     */
+    CompletableFuture<Boolean> releaseLease(Lease lease);
+}
