@@ -1,0 +1,267 @@
+package io.github.datastore4j.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.datastore4j.api.spi.ChangePage;
+import io.github.datastore4j.api.spi.ChangePage.Change;
+import io.github.datastore4j.api.spi.SharedBackend;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows a {@link SharedBackend}'s change feed and hands every change to a sink exactly once, in feed order: how a
+ * shared engine learns what other processes wrote.
+ *
+ * <p>It reads a page whenever the backend's wake-up hint fires, and also every heartbeat, because a hint can be lost
+ * (a dropped connection): the heartbeat asks for the feed's {@link SharedBackend#head() head} and reads only if it
+ * moved. A failed read is retried from the same position after a jittered backoff that grows to {@code maxBackoff}
+ * and resets once a read succeeds, so a reconnect neither misses a change nor repeats one. The position advances
+ * past a change only after the sink took it.
+ *
+ * <p><b>Concurrency contract.</b> One thread of its own runs the sink, never concurrently with itself; a sink that
+ * throws is logged and the change counts as delivered (the engine's sink does not throw). {@link #position()}, {@link
+ * #reached(long)}, {@link #wakeUp()} and {@link #close()} may be called from any thread.
+ */
+final class FeedFollower implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FeedFollower.class);
+    private static final int PAGE = 1_000;
+
+    private final SharedBackend backend;
+    private final Consumer<Change> sink;
+    private final Duration heartbeat;
+    private final Duration maxBackoff;
+    private final String name;
+    private final Thread thread;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition signalled = lock.newCondition();
+    /** Callers of {@link #reached}, by the position they wait for. */
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiting = new ConcurrentSkipListMap<>();
+
+    private volatile long position;
+    /** A hint came since the thread last looked; guarded by {@link #lock}. */
+    private boolean hinted;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+
+    private AutoCloseable hint;
+
+    /**
+     * @param position where to start: the head read before the namespaces were loaded, so nothing between the load
+     *     and the start is missed (a change already loaded comes again, which the sink must accept)
+     */
+    FeedFollower(
+            SharedBackend backend,
+            long position,
+            Duration heartbeat,
+            Duration maxBackoff,
+            String name,
+            Consumer<Change> sink) {
+        this.backend = requireNonNull(backend, "backend");
+        this.position = position;
+        this.heartbeat = requireNonNull(heartbeat, "heartbeat");
+        this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff");
+        this.name = requireNonNull(name, "name");
+        this.sink = requireNonNull(sink, "sink");
+        this.thread = new Thread(this::run, "datastore4j-feed " + name);
+        thread.setDaemon(true);
+    }
+
+    /** Starts following; the backend's hint is registered first, so no change after the start is only heard late. */
+    void start() {
+        hint = backend.onChanges(this::wakeUp);
+        thread.start();
+    }
+
+    /** The position of the last change handed to the sink, or the start. */
+    long position() {
+        return position;
+    }
+
+    /**
+     * Completes once every change up to {@code target} was handed to the sink: a process reads its own writes, and a
+     * "latest" read waits for the head it just read. Fails if the follower closes first.
+     */
+    CompletableFuture<Void> reached(long target) {
+        if (position >= target) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = waiting.computeIfAbsent(target, t -> new CompletableFuture<>());
+        if (position >= target) { // the thread may have passed target before the future was in the map
+            complete(position);
+        }
+        wakeUp();
+        return done;
+    }
+
+    /** Makes the thread read now rather than at its next heartbeat. */
+    void wakeUp() {
+        lock.lock();
+        try {
+            hinted = true;
+            signalled.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        long backoffMillis = 0;
+        boolean readNow = true;
+        while (!isClosed()) {
+            try {
+                if (readNow || backend.head().get(heartbeat.toMillis() * 4 + 1_000, TimeUnit.MILLISECONDS) > position) {
+                    drain();
+                }
+                if (backoffMillis > 0) {
+                    LOG.info("{}: change feed readable again at position {}", name, position);
+                }
+                backoffMillis = 0;
+                readNow = awaitSignal(heartbeat.toNanos());
+            } catch (InterruptedException e) {
+                if (isClosed()) {
+                    return;
+                }
+            } catch (Exception e) {
+                if (isClosed()) {
+                    return;
+                }
+                backoffMillis = backoffMillis == 0 ? 50 : Math.min(backoffMillis * 2, maxBackoff.toMillis());
+                long sleep = backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1);
+                LOG.warn(
+                        "{}: cannot read the change feed after position {}; retrying in {} ms: {}",
+                        name,
+                        position,
+                        sleep,
+                        rootMessage(e));
+                try {
+                    awaitClose(sleep);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                readNow = true;
+            }
+        }
+    }
+
+    /** Reads pages until the feed is exhausted. */
+    private void drain() throws Exception {
+        while (!isClosed()) {
+            ChangePage page = backend.changesAfter(position, PAGE).get();
+            for (Change change : page.changes()) {
+                try {
+                    sink.accept(change);
+                } catch (RuntimeException e) {
+                    LOG.error(
+                            "{}: applying change {} of {}/{} failed",
+                            name,
+                            change.position(),
+                            change.namespace(),
+                            change.key(),
+                            e);
+                }
+                position = change.position();
+            }
+            if (page.next() > position) {
+                position = page.next();
+            }
+            complete(position);
+            if (page.changes().size() < PAGE) {
+                return;
+            }
+        }
+    }
+
+    private void complete(long upTo) {
+        Map<Long, CompletableFuture<Void>> done = waiting.headMap(upTo, true);
+        for (CompletableFuture<Void> future : done.values()) {
+            future.complete(null);
+        }
+        done.clear();
+    }
+
+    /** Waits for a hint or the heartbeat; whether a hint came (read at once) rather than the heartbeat (ask first). */
+    private boolean awaitSignal(long nanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!hinted && !closed && nanos > 0) {
+                nanos = signalled.awaitNanos(nanos);
+            }
+            boolean wasHinted = hinted;
+            hinted = false;
+            return wasHinted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitClose(long millis) throws InterruptedException {
+        long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        lock.lock();
+        try {
+            while (!closed && nanos > 0) {
+                nanos = signalled.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops the thread and fails callers of {@link #reached} still waiting. Idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            signalled.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (hint != null) {
+            try {
+                hint.close();
+            } catch (Exception e) {
+                LOG.debug("{}: closing the change hint failed", name, e);
+            }
+        }
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            thread.interrupt();
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        IllegalStateException closedFailure = new IllegalStateException(name + ": change feed follower closed");
+        waiting.values().forEach(future -> future.completeExceptionally(closedFailure));
+        waiting.clear();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return String.valueOf(cause);
+    }
+}
