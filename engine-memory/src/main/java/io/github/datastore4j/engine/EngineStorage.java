@@ -74,6 +74,15 @@ final class EngineStorage implements Storage {
     private final Thread shutdownHook;
 
     EngineStorage(String uri, Backend backend, StorageOptions options) {
+        if (backend.capabilities().shared()) {
+            // this engine keeps the truth in memory and writes blindly: over a store other processes write, that
+            // would overwrite their changes and never see them
+            throw new DatastoreException(
+                    ErrorCode.NO_PROVIDER,
+                    "backend " + backend.getClass().getName() + " of " + uri + " is shared between processes, and"
+                            + " this engine has no shared mode yet (conditional writes, the change feed): it would"
+                            + " overwrite other processes' changes; open the backend for one process");
+        }
         this.uri = uri;
         this.backend = backend;
         this.durability =
