@@ -2,6 +2,7 @@ package io.github.datastore4j.api;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.datastore4j.api.internal.DocumentBridge;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,6 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A {@code Document} is immutable and safe to share between threads: {@link #value()} returns a fresh copy on
  * every call, so changing what it returns never changes the document or the store.
+ *
+ * <p>Engines build and read documents without copies through
+ * {@link io.github.datastore4j.api.spi.EngineDocuments}; applications never need it.
  */
 public final class Document {
     private static final JsonMapper MAPPER = JsonMapper.shared();
@@ -37,29 +41,36 @@ public final class Document {
         this.schemaVersion = schemaVersion;
     }
 
+    static {
+        DocumentBridge.install(new DocumentBridge.Access() {
+            @Override
+            public Document create(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+                return Document.create(key, value, metadata, rev, schemaVersion);
+            }
+
+            @Override
+            public JsonNode value(Document document) {
+                return document.value;
+            }
+
+            @Override
+            public ObjectNode metadata(Document document) {
+                return document.metadata;
+            }
+        });
+    }
+
     /**
-     * A document holding a copy of {@code value}.
+     * A document holding a copy of {@code value}, without metadata.
      *
      * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
      */
     public static Document of(String key, JsonNode value, long rev, int schemaVersion) {
-        return ofOwned(key, requireNonNull(value, "value").deepCopy(), rev, schemaVersion);
+        return create(key, requireNonNull(value, "value").deepCopy(), NO_METADATA, rev, schemaVersion);
     }
 
-    /**
-     * For engines: a document that takes ownership of {@code value} without copying it. The caller must never change
-     * {@code value} afterwards.
-     */
-    public static Document ofOwned(String key, JsonNode value, long rev, int schemaVersion) {
-        return ofOwned(key, value, NO_METADATA, rev, schemaVersion);
-    }
-
-    /**
-     * For engines: like {@link #ofOwned(String, JsonNode, long, int)}, with metadata, also owned without copying.
-     *
-     * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
-     */
-    public static Document ofOwned(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+    /** A document that owns {@code value} and {@code metadata}: the public API copies before it calls this. */
+    private static Document create(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
         requireNonNull(key, "key");
         requireNonNull(value, "value");
         requireNonNull(metadata, "metadata");
@@ -100,19 +111,9 @@ public final class Document {
         }
     }
 
-    /** The value without copying it, for engines and views that promise not to change it. */
-    public JsonNode sharedValue() {
-        return value;
-    }
-
     /** A copy of the metadata: a JSON object, empty if the document has none; change it freely. */
     public ObjectNode metadata() {
         return metadata.deepCopy();
-    }
-
-    /** The metadata without copying it, for engines and views that promise not to change it. */
-    public ObjectNode sharedMetadata() {
-        return metadata;
     }
 
     /** The revision: 1 when created, +1 on every change. */

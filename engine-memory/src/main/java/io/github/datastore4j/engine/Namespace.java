@@ -19,6 +19,7 @@ import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Subscription;
 import io.github.datastore4j.api.WaitTimeoutException;
 import io.github.datastore4j.api.WrongTypeException;
+import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Names;
 import java.time.Duration;
@@ -154,7 +155,7 @@ final class Namespace implements AsyncDatastore {
     }
 
     <T> Optional<T> value(String key, JavaType type) {
-        return document(key).map(doc -> codec.convert(name, key, doc.sharedValue(), type));
+        return document(key).map(doc -> codec.convert(name, key, EngineDocuments.value(doc), type));
     }
 
     /** The mapper's type for {@code type}. */
@@ -361,9 +362,9 @@ final class Namespace implements AsyncDatastore {
         int schemaVersion = schema != null
                 ? schema.version()
                 : before == null ? 0 : before.document().schemaVersion();
-        ObjectNode metadata = before == null ? newMetadata : before.document().sharedMetadata();
+        ObjectNode metadata = before == null ? newMetadata : EngineDocuments.metadata(before.document());
         byte[] metadataJson = before == null ? newMetadataJson : before.metadataJson();
-        return new StoredValue(Document.ofOwned(key, tree, metadata, rev, schemaVersion), json, metadataJson);
+        return new StoredValue(EngineDocuments.of(key, tree, metadata, rev, schemaVersion), json, metadataJson);
     }
 
     /**
@@ -375,13 +376,17 @@ final class Namespace implements AsyncDatastore {
             return value;
         }
         Document document = value.document();
-        ObjectNode filled = withMetadataDefaults(document.sharedMetadata());
-        if (filled == document.sharedMetadata()) {
+        ObjectNode filled = withMetadataDefaults(EngineDocuments.metadata(document));
+        if (filled == EngineDocuments.metadata(document)) {
             return value;
         }
         return new StoredValue(
-                Document.ofOwned(
-                        document.key(), document.sharedValue(), filled, document.rev(), document.schemaVersion()),
+                EngineDocuments.of(
+                        document.key(),
+                        EngineDocuments.value(document),
+                        filled,
+                        document.rev(),
+                        document.schemaVersion()),
                 value.json(),
                 codec.metadataBytes(name, document.key(), filled));
     }
@@ -444,8 +449,12 @@ final class Namespace implements AsyncDatastore {
             // a field the caller dropped reads as its default, now as after a reopen
             ObjectNode metadata = withMetadataDefaults(metadataOf.apply(document));
             StoredValue after = new StoredValue(
-                    Document.ofOwned(
-                            key, document.sharedValue(), metadata, document.rev() + 1, document.schemaVersion()),
+                    EngineDocuments.of(
+                            key,
+                            EngineDocuments.value(document),
+                            metadata,
+                            document.rev() + 1,
+                            document.schemaVersion()),
                     before.json(),
                     codec.metadataBytes(name, key, metadata));
             return Outcome.change(after, after.document());
@@ -484,7 +493,7 @@ final class Namespace implements AsyncDatastore {
         return mutate(key, before -> {
             long current = 0;
             if (before != null) {
-                JsonNode value = before.document().sharedValue();
+                JsonNode value = EngineDocuments.value(before.document());
                 if (!value.isIntegralNumber() || !value.canConvertToLong()) {
                     throw new WrongTypeException("cannot increment key '" + key + "' in namespace '" + name
                             + "' by an integer: it holds " + JsonCodec.describe(value)
@@ -514,7 +523,7 @@ final class Namespace implements AsyncDatastore {
         return mutate(key, before -> {
             double current = 0;
             if (before != null) {
-                JsonNode value = before.document().sharedValue();
+                JsonNode value = EngineDocuments.value(before.document());
                 if (!value.isNumber()) {
                     throw new WrongTypeException("cannot increment key '" + key + "' in namespace '" + name
                             + "': it holds " + JsonCodec.describe(value));
@@ -541,7 +550,7 @@ final class Namespace implements AsyncDatastore {
             if (before == null) {
                 array = JsonNodeFactory.instance.arrayNode();
             } else {
-                JsonNode value = before.document().sharedValue();
+                JsonNode value = EngineDocuments.value(before.document());
                 if (!value.isArray()) {
                     throw new WrongTypeException("cannot push onto key '" + key + "' in namespace '" + name
                             + "': it holds " + JsonCodec.describe(value) + ", not an array");
@@ -570,7 +579,7 @@ final class Namespace implements AsyncDatastore {
         return mutate(key, before -> {
             JsonNode current = before != null
                     ? (typed
-                            ? before.document().sharedValue()
+                            ? EngineDocuments.value(before.document())
                             : before.document().value())
                     : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
             JsonNode updated;
@@ -700,7 +709,10 @@ final class Namespace implements AsyncDatastore {
         Names.requireValidKey(key);
         JsonNode expectedTree = codec.toTree(name, key, expected);
         return awaitDocument(
-                key, timeout, "equal " + expectedTree, doc -> JsonCodec.jsonEquals(doc.sharedValue(), expectedTree));
+                key,
+                timeout,
+                "equal " + expectedTree,
+                doc -> JsonCodec.jsonEquals(EngineDocuments.value(doc), expectedTree));
     }
 
     @Override
@@ -716,8 +728,8 @@ final class Namespace implements AsyncDatastore {
                 key,
                 timeout,
                 "be an array of the wanted size",
-                doc -> doc.sharedValue().isArray()
-                        && sizeCondition.test(doc.sharedValue().size()));
+                doc -> EngineDocuments.value(doc).isArray()
+                        && sizeCondition.test(EngineDocuments.value(doc).size()));
     }
 
     CompletableFuture<Document> awaitMinSize(String key, int minSize, Duration timeout) {
@@ -728,7 +740,8 @@ final class Namespace implements AsyncDatastore {
                 key,
                 timeout,
                 "be an array of at least " + minSize + " items",
-                doc -> doc.sharedValue().isArray() && doc.sharedValue().size() >= minSize);
+                doc -> EngineDocuments.value(doc).isArray()
+                        && EngineDocuments.value(doc).size() >= minSize);
     }
 
     private CompletableFuture<Document> awaitDocument(
