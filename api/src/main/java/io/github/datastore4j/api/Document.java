@@ -32,20 +32,24 @@ public final class Document {
     private final ObjectNode metadata;
     private final long rev;
     private final int schemaVersion;
+    /** Maps the value for {@link #value(Class)}: the storage's mapper, or Jackson's defaults. */
+    private final JsonMapper mapper;
 
-    private Document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+    private Document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
         this.key = key;
         this.value = value;
         this.metadata = metadata;
         this.rev = rev;
         this.schemaVersion = schemaVersion;
+        this.mapper = mapper;
     }
 
     static {
         DocumentBridge.install(new DocumentBridge.Access() {
             @Override
-            public Document create(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
-                return Document.create(key, value, metadata, rev, schemaVersion);
+            public Document create(
+                    String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
+                return Document.create(key, value, metadata, rev, schemaVersion, mapper);
             }
 
             @Override
@@ -61,26 +65,29 @@ public final class Document {
     }
 
     /**
-     * A document holding a copy of {@code value}, without metadata.
+     * A document holding a copy of {@code value}, without metadata; {@link #value(Class)} maps it with Jackson's
+     * defaults.
      *
      * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
      */
     public static Document of(String key, JsonNode value, long rev, int schemaVersion) {
-        return create(key, requireNonNull(value, "value").deepCopy(), NO_METADATA, rev, schemaVersion);
+        return create(key, requireNonNull(value, "value").deepCopy(), NO_METADATA, rev, schemaVersion, MAPPER);
     }
 
     /** A document that owns {@code value} and {@code metadata}: the public API copies before it calls this. */
-    private static Document create(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+    private static Document create(
+            String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
         requireNonNull(key, "key");
         requireNonNull(value, "value");
         requireNonNull(metadata, "metadata");
+        requireNonNull(mapper, "mapper");
         if (rev < 1) {
             throw new IllegalArgumentException("rev must be at least 1, was " + rev);
         }
         if (schemaVersion < 0) {
             throw new IllegalArgumentException("schemaVersion must not be negative, was " + schemaVersion);
         }
-        return new Document(key, value, metadata, rev, schemaVersion);
+        return new Document(key, value, metadata, rev, schemaVersion, mapper);
     }
 
     public String key() {
@@ -94,7 +101,9 @@ public final class Document {
 
     /**
      * The value mapped to {@code type} with Jackson: a record, POJO, {@code Map}, {@code List}, {@code String},
-     * number or boolean.
+     * number or boolean. A document a storage returned maps with that storage's mapper
+     * ({@link StorageOptions#jsonMapper()}), exactly as {@link Datastore#get(String, Class)} does; one made with
+     * {@link #of} maps with Jackson's defaults.
      *
      * @throws DatastoreException with {@link ErrorCode#WRONG_TYPE} if the value does not map to {@code type}
      */
@@ -104,7 +113,7 @@ public final class Document {
             return type.cast(value.deepCopy());
         }
         try {
-            return MAPPER.treeToValue(value, type);
+            return mapper.treeToValue(value, type);
         } catch (JacksonException e) {
             throw new WrongTypeException(
                     "value of key '" + key + "' does not map to " + type.getName() + ": " + e.getOriginalMessage());

@@ -183,8 +183,7 @@ final class EngineStorage implements Storage {
                     tree = migrateStep(namespace, stored.key(), version, step, schema.step(step), tree);
                 }
                 StoredValue after = new StoredValue(
-                        EngineDocuments.of(
-                                stored.key(), tree, EngineDocuments.metadata(stored), stored.rev() + 1, target),
+                        codec.document(stored.key(), tree, EngineDocuments.metadata(stored), stored.rev() + 1, target),
                         codec.toBytes(namespace, stored.key(), tree),
                         entry.getValue().metadataJson());
                 entry.setValue(after);
@@ -217,7 +216,7 @@ final class EngineStorage implements Storage {
             Names.requireValidKey(key);
             ObjectNode metadata = schema.metadataTemplate().orElseGet(JsonCodec::emptyObject);
             StoredValue value = new StoredValue(
-                    EngineDocuments.of(key, tree, metadata, 1, schema.version()),
+                    codec.document(key, tree, metadata, 1, schema.version()),
                     codec.toBytes(namespace, key, tree),
                     codec.metadataBytes(namespace, key, metadata));
             loaded.put(key, value);
@@ -409,7 +408,7 @@ final class EngineStorage implements Storage {
             JsonNode tree = codec.parse(json);
             ObjectNode metadata = codec.parseMetadata(metadataJson);
             return new StoredValue(
-                    EngineDocuments.of(record.key(), tree, metadata, record.rev(), record.schemaVersion()),
+                    codec.document(record.key(), tree, metadata, record.rev(), record.schemaVersion()),
                     json,
                     metadataJson);
         } catch (JacksonException | IllegalArgumentException e) {

@@ -1,8 +1,10 @@
 package io.github.datastore4j.engine;
 
 import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.WrongTypeException;
+import io.github.datastore4j.api.spi.EngineDocuments;
 import java.util.Comparator;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
@@ -98,6 +100,14 @@ final class JsonCodec {
                             + accessHint(value.getClass()),
                     e);
         }
+    }
+
+    /**
+     * A document that owns {@code value} and {@code metadata}, whose {@link Document#value(Class)} maps with the
+     * application's mapper, as {@link #convert} does.
+     */
+    Document document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+        return EngineDocuments.of(key, value, metadata, rev, schemaVersion, mapper);
     }
 
     /** The UTF-8 JSON of {@code tree}, refused if it breaks a {@link ValueLimits limit} or is larger than the size limit. */

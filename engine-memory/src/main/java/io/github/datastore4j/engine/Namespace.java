@@ -364,7 +364,7 @@ final class Namespace implements AsyncDatastore {
                 : before == null ? 0 : before.document().schemaVersion();
         ObjectNode metadata = before == null ? newMetadata : EngineDocuments.metadata(before.document());
         byte[] metadataJson = before == null ? newMetadataJson : before.metadataJson();
-        return new StoredValue(EngineDocuments.of(key, tree, metadata, rev, schemaVersion), json, metadataJson);
+        return new StoredValue(codec.document(key, tree, metadata, rev, schemaVersion), json, metadataJson);
     }
 
     /**
@@ -381,7 +381,7 @@ final class Namespace implements AsyncDatastore {
             return value;
         }
         return new StoredValue(
-                EngineDocuments.of(
+                codec.document(
                         document.key(),
                         EngineDocuments.value(document),
                         filled,
@@ -449,7 +449,7 @@ final class Namespace implements AsyncDatastore {
             // a field the caller dropped reads as its default, now as after a reopen
             ObjectNode metadata = withMetadataDefaults(metadataOf.apply(document));
             StoredValue after = new StoredValue(
-                    EngineDocuments.of(
+                    codec.document(
                             key,
                             EngineDocuments.value(document),
                             metadata,

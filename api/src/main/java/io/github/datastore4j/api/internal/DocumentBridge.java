@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.Document;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -19,8 +20,12 @@ import tools.jackson.databind.node.ObjectNode;
 public final class DocumentBridge {
     /** What engines may do to a document that users may not: build one around trees, read its trees. */
     public interface Access {
-        /** A document that owns {@code value} and {@code metadata}, checked as {@link Document#of} checks. */
-        Document create(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion);
+        /**
+         * A document that owns {@code value} and {@code metadata}, checked as {@link Document#of} checks, whose
+         * {@link Document#value(Class)} maps with {@code mapper}.
+         */
+        Document create(
+                String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper);
 
         /** The document's value itself, not a copy. */
         JsonNode value(Document document);

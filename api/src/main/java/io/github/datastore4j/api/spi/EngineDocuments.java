@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.internal.DocumentBridge;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -22,8 +23,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@link Document#value()} and {@link Document#metadata()} return copies the caller may change.
  *
  * <pre>{@code
- * Document stored = EngineDocuments.of(key, tree, metadata, rev + 1, schemaVersion); // tree: built here, now the document's
- * boolean done = EngineDocuments.value(stored).path("done").asBoolean();          // read, never changed
+ * // tree and metadata were built here and are now the document's
+ * Document stored = EngineDocuments.of(key, tree, metadata, rev + 1, schemaVersion, mapper);
+ * boolean done = EngineDocuments.value(stored).path("done").asBoolean(); // read, never changed
  * }</pre>
  *
  * <p>Stateless and thread-safe; documents are immutable.
@@ -38,10 +40,14 @@ public final class EngineDocuments {
      * A document that takes ownership of {@code value} and {@code metadata} without copying them.
      *
      * @param metadata a JSON object; empty for a document without metadata
+     * @param mapper what {@link Document#value(Class)} maps the value with: the storage's
+     *     {@link io.github.datastore4j.api.StorageOptions#jsonMapper() jsonMapper}, the same mapper as the engine's own
+     *     typed reads, so that {@code document.value(T.class)} and {@code get(key, T.class)} agree
      * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
      */
-    public static Document of(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
-        return ACCESS.create(key, value, metadata, rev, schemaVersion);
+    public static Document of(
+            String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
+        return ACCESS.create(key, value, metadata, rev, schemaVersion, mapper);
     }
 
     /** The document's value itself, shared with every holder of the document: never change it. */

@@ -15,13 +15,15 @@ import java.util.Arrays;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 class DocumentBridgeTest {
     /** An accessor that is not Document's; making one does not initialize Document. */
     public static final class Impostor implements DocumentBridge.Access {
         @Override
-        public Document create(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+        public Document create(
+                String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
             throw new AssertionError("the impostor was used");
         }
 
