@@ -3,6 +3,7 @@ package io.github.datastore4j.api;
 import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.internal.DocumentBridge;
+import io.github.datastore4j.api.spi.JacksonAccess;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -115,8 +116,8 @@ public final class Document {
         try {
             return mapper.treeToValue(value, type);
         } catch (JacksonException e) {
-            throw new WrongTypeException(
-                    "value of key '" + key + "' does not map to " + type.getName() + ": " + e.getOriginalMessage());
+            throw new WrongTypeException("value of key '" + key + "' does not map to " + type.getName() + ": "
+                    + e.getOriginalMessage() + JacksonAccess.hint(type));
         }
     }
 

@@ -26,6 +26,15 @@ record Reactor(Path root, String groupId, String version, Map<String, Path> modu
         return new Reactor(root, text(parent, "groupId"), text(parent, "version"), Map.copyOf(modules));
     }
 
+    /** Whether a class path entry is {@code artifactId}'s jar or its module's build output. */
+    boolean owns(Path entry, String artifactId) {
+        Path folder = modulesByArtifactId.get(artifactId);
+        if (folder != null && entry.toAbsolutePath().normalize().startsWith(folder.resolve("target"))) {
+            return true;
+        }
+        return TestClassPath.isJarOf(entry, artifactId);
+    }
+
     /** The XML of {@code pom}, its root element. */
     static Element parse(Path pom) throws IOException {
         try {

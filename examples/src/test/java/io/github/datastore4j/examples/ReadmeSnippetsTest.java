@@ -22,9 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.jar.Attributes;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.tools.Diagnostic;
@@ -172,13 +169,13 @@ class ReadmeSnippetsTest {
                 .forEach(runtimeOnly::add);
         runtimeOnly.add("datastore4j-examples");
         List<Path> kept = new ArrayList<>();
-        for (Path entry : classPathEntries()) {
-            boolean runtime = runtimeOnly.stream().anyMatch(artifactId -> belongsTo(entry, artifactId, reactor));
+        for (Path entry : TestClassPath.entries()) {
+            boolean runtime = runtimeOnly.stream().anyMatch(artifactId -> reactor.owns(entry, artifactId));
             if (!runtime) {
                 kept.add(entry);
             }
         }
-        assertThat(kept).as("the compile class path").anyMatch(entry -> belongsTo(entry, "datastore4j-api", reactor));
+        assertThat(kept).as("the compile class path").anyMatch(entry -> reactor.owns(entry, "datastore4j-api"));
         return kept.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
     }
 
@@ -197,38 +194,5 @@ class ReadmeSnippetsTest {
         }
         assertThat(runtime).as("runtime-scoped dependencies of the README").isNotEmpty();
         return runtime;
-    }
-
-    /** Whether {@code entry} is the jar of {@code artifactId} or its module's build output. */
-    private static boolean belongsTo(Path entry, String artifactId, Reactor reactor) {
-        Path folder = reactor.modulesByArtifactId().get(artifactId);
-        if (folder != null && entry.toAbsolutePath().normalize().startsWith(folder.resolve("target"))) {
-            return true;
-        }
-        String name = entry.getFileName().toString();
-        return name.startsWith(artifactId + "-") && name.endsWith(".jar");
-    }
-
-    /** {@code java.class.path}, with the entries of a manifest-only jar (Surefire's booter) spelled out. */
-    private static List<Path> classPathEntries() throws IOException {
-        List<Path> entries = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            entries.add(path);
-            if (entry.endsWith(".jar") && Files.isRegularFile(path)) {
-                try (JarFile jar = new JarFile(path.toFile())) {
-                    Manifest manifest = jar.getManifest();
-                    String referenced = manifest == null
-                            ? null
-                            : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
-                    if (referenced != null && !referenced.isBlank()) {
-                        for (String url : referenced.trim().split("\\s+")) {
-                            entries.add(Path.of(path.toUri().resolve(url)));
-                        }
-                    }
-                }
-            }
-        }
-        return entries;
     }
 }
