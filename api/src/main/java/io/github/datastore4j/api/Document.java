@@ -2,6 +2,8 @@ package io.github.datastore4j.api;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.datastore4j.api.internal.DocumentBridge;
+import io.github.datastore4j.api.spi.JacksonAccess;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,6 +19,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A {@code Document} is immutable and safe to share between threads: {@link #value()} returns a fresh copy on
  * every call, so changing what it returns never changes the document or the store.
+ *
+ * <p>Engines build and read documents without copies through
+ * {@link io.github.datastore4j.api.spi.EngineDocuments}; applications never need it.
  */
 public final class Document {
     private static final JsonMapper MAPPER = JsonMapper.shared();
@@ -28,48 +33,62 @@ public final class Document {
     private final ObjectNode metadata;
     private final long rev;
     private final int schemaVersion;
+    /** Maps the value for {@link #value(Class)}: the storage's mapper, or Jackson's defaults. */
+    private final JsonMapper mapper;
 
-    private Document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+    private Document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
         this.key = key;
         this.value = value;
         this.metadata = metadata;
         this.rev = rev;
         this.schemaVersion = schemaVersion;
+        this.mapper = mapper;
+    }
+
+    static {
+        DocumentBridge.install(new DocumentBridge.Access() {
+            @Override
+            public Document create(
+                    String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
+                return Document.create(key, value, metadata, rev, schemaVersion, mapper);
+            }
+
+            @Override
+            public JsonNode value(Document document) {
+                return document.value;
+            }
+
+            @Override
+            public ObjectNode metadata(Document document) {
+                return document.metadata;
+            }
+        });
     }
 
     /**
-     * A document holding a copy of {@code value}.
+     * A document holding a copy of {@code value}, without metadata; {@link #value(Class)} maps it with Jackson's
+     * defaults.
      *
      * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
      */
     public static Document of(String key, JsonNode value, long rev, int schemaVersion) {
-        return ofOwned(key, requireNonNull(value, "value").deepCopy(), rev, schemaVersion);
+        return create(key, requireNonNull(value, "value").deepCopy(), NO_METADATA, rev, schemaVersion, MAPPER);
     }
 
-    /**
-     * For engines: a document that takes ownership of {@code value} without copying it. The caller must never change
-     * {@code value} afterwards.
-     */
-    public static Document ofOwned(String key, JsonNode value, long rev, int schemaVersion) {
-        return ofOwned(key, value, NO_METADATA, rev, schemaVersion);
-    }
-
-    /**
-     * For engines: like {@link #ofOwned(String, JsonNode, long, int)}, with metadata, also owned without copying.
-     *
-     * @throws IllegalArgumentException if {@code rev < 1} or {@code schemaVersion < 0}
-     */
-    public static Document ofOwned(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+    /** A document that owns {@code value} and {@code metadata}: the public API copies before it calls this. */
+    private static Document create(
+            String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion, JsonMapper mapper) {
         requireNonNull(key, "key");
         requireNonNull(value, "value");
         requireNonNull(metadata, "metadata");
+        requireNonNull(mapper, "mapper");
         if (rev < 1) {
             throw new IllegalArgumentException("rev must be at least 1, was " + rev);
         }
         if (schemaVersion < 0) {
             throw new IllegalArgumentException("schemaVersion must not be negative, was " + schemaVersion);
         }
-        return new Document(key, value, metadata, rev, schemaVersion);
+        return new Document(key, value, metadata, rev, schemaVersion, mapper);
     }
 
     public String key() {
@@ -83,7 +102,9 @@ public final class Document {
 
     /**
      * The value mapped to {@code type} with Jackson: a record, POJO, {@code Map}, {@code List}, {@code String},
-     * number or boolean.
+     * number or boolean. A document a storage returned maps with that storage's mapper
+     * ({@link StorageOptions#jsonMapper()}), exactly as {@link Datastore#get(String, Class)} does; one made with
+     * {@link #of} maps with Jackson's defaults.
      *
      * @throws DatastoreException with {@link ErrorCode#WRONG_TYPE} if the value does not map to {@code type}
      */
@@ -93,26 +114,16 @@ public final class Document {
             return type.cast(value.deepCopy());
         }
         try {
-            return MAPPER.treeToValue(value, type);
+            return mapper.treeToValue(value, type);
         } catch (JacksonException e) {
-            throw new WrongTypeException(
-                    "value of key '" + key + "' does not map to " + type.getName() + ": " + e.getOriginalMessage());
+            throw new WrongTypeException("value of key '" + key + "' does not map to " + type.getName() + ": "
+                    + e.getOriginalMessage() + JacksonAccess.hint(type));
         }
-    }
-
-    /** The value without copying it, for engines and views that promise not to change it. */
-    public JsonNode sharedValue() {
-        return value;
     }
 
     /** A copy of the metadata: a JSON object, empty if the document has none; change it freely. */
     public ObjectNode metadata() {
         return metadata.deepCopy();
-    }
-
-    /** The metadata without copying it, for engines and views that promise not to change it. */
-    public ObjectNode sharedMetadata() {
-        return metadata;
     }
 
     /** The revision: 1 when created, +1 on every change. */

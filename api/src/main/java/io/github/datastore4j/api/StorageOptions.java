@@ -112,7 +112,8 @@ public final class StorageOptions {
 
     /**
      * The mapper that turns the application's objects into JSON trees and back — for {@code set}, {@code push},
-     * typed {@code get} and typed {@code update} — if one was given; Jackson's default otherwise. Give one for
+     * typed {@code get}, typed {@code update} and {@link Document#value(Class)} of the documents the storage returns —
+     * if one was given; Jackson's default otherwise. Give one for
      * Kotlin data classes, {@code java.time} types or custom serializers. Stored bytes are always read and written
      * by the engine's own reader under its value limits, so a mapper cannot make a store unreadable.
      */

@@ -97,8 +97,9 @@ public class AwaitLatency {
 
         @Override
         public long await(String key, long value) {
+            // a user's read: value() copies, which for a number is the node itself
             return store.awaitMatch(key, node -> node.asLong() == value || node.asLong() == STOP, PATIENCE)
-                    .sharedValue()
+                    .value()
                     .asLong();
         }
 

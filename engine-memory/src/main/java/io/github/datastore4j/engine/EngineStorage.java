@@ -18,6 +18,7 @@ import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Names;
 import io.github.datastore4j.api.spi.Record;
@@ -191,7 +192,7 @@ final class EngineStorage implements Storage {
                     tree = migrateStep(namespace, stored.key(), version, step, schema.step(step), tree);
                 }
                 StoredValue after = new StoredValue(
-                        Document.ofOwned(stored.key(), tree, stored.sharedMetadata(), stored.rev() + 1, target),
+                        codec.document(stored.key(), tree, EngineDocuments.metadata(stored), stored.rev() + 1, target),
                         codec.toBytes(namespace, stored.key(), tree),
                         entry.getValue().metadataJson());
                 entry.setValue(after);
@@ -224,7 +225,7 @@ final class EngineStorage implements Storage {
             Names.requireValidKey(key);
             ObjectNode metadata = schema.metadataTemplate().orElseGet(JsonCodec::emptyObject);
             StoredValue value = new StoredValue(
-                    Document.ofOwned(key, tree, metadata, 1, schema.version()),
+                    codec.document(key, tree, metadata, 1, schema.version()),
                     codec.toBytes(namespace, key, tree),
                     codec.metadataBytes(namespace, key, metadata));
             loaded.put(key, value);
@@ -416,7 +417,7 @@ final class EngineStorage implements Storage {
             JsonNode tree = codec.parse(json);
             ObjectNode metadata = codec.parseMetadata(metadataJson);
             return new StoredValue(
-                    Document.ofOwned(record.key(), tree, metadata, record.rev(), record.schemaVersion()),
+                    codec.document(record.key(), tree, metadata, record.rev(), record.schemaVersion()),
                     json,
                     metadataJson);
         } catch (JacksonException | IllegalArgumentException e) {

@@ -1,8 +1,11 @@
 package io.github.datastore4j.engine;
 
 import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.WrongTypeException;
+import io.github.datastore4j.api.spi.EngineDocuments;
+import io.github.datastore4j.api.spi.JacksonAccess;
 import java.util.Comparator;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
@@ -95,9 +98,17 @@ final class JsonCodec {
                     ErrorCode.INVALID_VALUE,
                     "value for key '" + key + "' in namespace '" + namespace + "' (a "
                             + value.getClass().getName() + ") cannot be mapped to JSON: " + e.getOriginalMessage()
-                            + accessHint(value.getClass()),
+                            + JacksonAccess.hint(value.getClass()),
                     e);
         }
+    }
+
+    /**
+     * A document that owns {@code value} and {@code metadata}, whose {@link Document#value(Class)} maps with the
+     * application's mapper, as {@link #convert} does.
+     */
+    Document document(String key, JsonNode value, ObjectNode metadata, long rev, int schemaVersion) {
+        return EngineDocuments.of(key, value, metadata, rev, schemaVersion, mapper);
     }
 
     /** The UTF-8 JSON of {@code tree}, refused if it breaks a {@link ValueLimits limit} or is larger than the size limit. */
@@ -186,7 +197,7 @@ final class JsonCodec {
             return mapper.treeToValue(tree, type);
         } catch (JacksonException e) {
             throw new WrongTypeException("value of key '" + key + "' in namespace '" + namespace + "' does not map to "
-                    + type + ": " + e.getOriginalMessage() + accessHint(type.getRawClass()));
+                    + type + ": " + e.getOriginalMessage() + JacksonAccess.hint(type.getRawClass()));
         }
     }
 
@@ -220,21 +231,6 @@ final class JsonCodec {
                             + " (tools.jackson.databind.JsonNode) or a plain object",
                     e);
         }
-    }
-
-    /**
-     * A hint for a type in a named module that does not open its package to Jackson, which is then refused access to
-     * it; empty otherwise.
-     */
-    static String accessHint(Class<?> type) {
-        Module module = type.getModule();
-        Module jackson = JsonMapper.class.getModule();
-        String pkg = type.getPackageName();
-        if (!module.isNamed() || module.isOpen(pkg, jackson)) {
-            return "";
-        }
-        return " (module " + module.getName() + " does not open package " + pkg + " to Jackson: add `opens " + pkg
-                + " to tools.jackson.databind;` to its module-info.java)";
     }
 
     /**

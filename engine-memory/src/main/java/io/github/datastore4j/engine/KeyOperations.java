@@ -9,6 +9,7 @@ import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.KeyNotFoundException;
 import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.WrongTypeException;
+import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Names;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,8 +85,12 @@ final class KeyOperations {
             // a field the caller dropped reads as its default, now as after a reopen
             ObjectNode metadata = ns.withMetadataDefaults(metadataOf.apply(document));
             StoredValue after = new StoredValue(
-                    Document.ofOwned(
-                            key, document.sharedValue(), metadata, document.rev() + 1, document.schemaVersion()),
+                    codec.document(
+                            key,
+                            EngineDocuments.value(document),
+                            metadata,
+                            document.rev() + 1,
+                            document.schemaVersion()),
                     before.json(),
                     codec.metadataBytes(name, key, metadata));
             return Outcome.change(after, after.document());
@@ -118,7 +123,7 @@ final class KeyOperations {
         return ns.mutate(key, before -> {
             long current = 0;
             if (before != null) {
-                JsonNode value = before.document().sharedValue();
+                JsonNode value = EngineDocuments.value(before.document());
                 if (!value.isIntegralNumber() || !value.canConvertToLong()) {
                     throw new WrongTypeException("cannot increment key '" + key + "' in namespace '" + name
                             + "' by an integer: it holds " + JsonCodec.describe(value)
@@ -147,7 +152,7 @@ final class KeyOperations {
         return ns.mutate(key, before -> {
             double current = 0;
             if (before != null) {
-                JsonNode value = before.document().sharedValue();
+                JsonNode value = EngineDocuments.value(before.document());
                 if (!value.isNumber()) {
                     throw new WrongTypeException("cannot increment key '" + key + "' in namespace '" + name
                             + "': it holds " + JsonCodec.describe(value));
@@ -173,7 +178,7 @@ final class KeyOperations {
             if (before == null) {
                 array = JsonNodeFactory.instance.arrayNode();
             } else {
-                JsonNode value = before.document().sharedValue();
+                JsonNode value = EngineDocuments.value(before.document());
                 if (!value.isArray()) {
                     throw new WrongTypeException("cannot push onto key '" + key + "' in namespace '" + name
                             + "': it holds " + JsonCodec.describe(value) + ", not an array");
@@ -201,7 +206,7 @@ final class KeyOperations {
         return ns.mutate(key, before -> {
             JsonNode current = before != null
                     ? (typed
-                            ? before.document().sharedValue()
+                            ? EngineDocuments.value(before.document())
                             : before.document().value())
                     : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
             JsonNode updated;

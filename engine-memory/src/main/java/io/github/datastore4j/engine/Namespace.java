@@ -12,6 +12,7 @@ import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Subscription;
+import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Names;
 import java.time.Duration;
 import java.util.Map;
@@ -151,7 +152,7 @@ final class Namespace implements AsyncDatastore {
     }
 
     <T> Optional<T> value(String key, JavaType type) {
-        return document(key).map(doc -> codec.convert(name, key, doc.sharedValue(), type));
+        return document(key).map(doc -> codec.convert(name, key, EngineDocuments.value(doc), type));
     }
 
     /** The mapper's type for {@code type}. */
@@ -307,9 +308,9 @@ final class Namespace implements AsyncDatastore {
         int schemaVersion = schema != null
                 ? schema.version()
                 : before == null ? 0 : before.document().schemaVersion();
-        ObjectNode metadata = before == null ? newMetadata : before.document().sharedMetadata();
+        ObjectNode metadata = before == null ? newMetadata : EngineDocuments.metadata(before.document());
         byte[] metadataJson = before == null ? newMetadataJson : before.metadataJson();
-        return new StoredValue(Document.ofOwned(key, tree, metadata, rev, schemaVersion), json, metadataJson);
+        return new StoredValue(codec.document(key, tree, metadata, rev, schemaVersion), json, metadataJson);
     }
 
     /**
@@ -321,13 +322,17 @@ final class Namespace implements AsyncDatastore {
             return value;
         }
         Document document = value.document();
-        ObjectNode filled = withMetadataDefaults(document.sharedMetadata());
-        if (filled == document.sharedMetadata()) {
+        ObjectNode filled = withMetadataDefaults(EngineDocuments.metadata(document));
+        if (filled == EngineDocuments.metadata(document)) {
             return value;
         }
         return new StoredValue(
-                Document.ofOwned(
-                        document.key(), document.sharedValue(), filled, document.rev(), document.schemaVersion()),
+                codec.document(
+                        document.key(),
+                        EngineDocuments.value(document),
+                        filled,
+                        document.rev(),
+                        document.schemaVersion()),
                 value.json(),
                 codec.metadataBytes(name, document.key(), filled));
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.WaitTimeoutException;
+import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Names;
 import java.time.Duration;
 import java.util.Optional;
@@ -53,7 +54,10 @@ final class Waits {
         Names.requireValidKey(key);
         JsonNode expectedTree = codec.toTree(name, key, expected);
         return awaitDocument(
-                key, timeout, "equal " + expectedTree, doc -> JsonCodec.jsonEquals(doc.sharedValue(), expectedTree));
+                key,
+                timeout,
+                "equal " + expectedTree,
+                doc -> JsonCodec.jsonEquals(EngineDocuments.value(doc), expectedTree));
     }
 
     CompletableFuture<Document> awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout) {
@@ -67,8 +71,8 @@ final class Waits {
                 key,
                 timeout,
                 "be an array of the wanted size",
-                doc -> doc.sharedValue().isArray()
-                        && sizeCondition.test(doc.sharedValue().size()));
+                doc -> EngineDocuments.value(doc).isArray()
+                        && sizeCondition.test(EngineDocuments.value(doc).size()));
     }
 
     CompletableFuture<Document> awaitMinSize(String key, int minSize, Duration timeout) {
@@ -79,7 +83,8 @@ final class Waits {
                 key,
                 timeout,
                 "be an array of at least " + minSize + " items",
-                doc -> doc.sharedValue().isArray() && doc.sharedValue().size() >= minSize);
+                doc -> EngineDocuments.value(doc).isArray()
+                        && EngineDocuments.value(doc).size() >= minSize);
     }
 
     private CompletableFuture<Document> awaitDocument(

@@ -5,9 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.Document;
+import io.github.datastore4j.api.KeyQuery;
+import io.github.datastore4j.api.Page;
+import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.WrongTypeException;
 import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.JsonGenerator;
@@ -18,6 +26,7 @@ import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.ValueSerializer;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.node.StringNode;
 
 /** StorageOptions.jsonMapper: the application's mapper maps its objects, everywhere an object is mapped. */
 class CustomMapperTest {
@@ -87,5 +96,78 @@ class CustomMapperTest {
             store.push("history", new Money(BigDecimal.TEN, "USD"));
             assertThat(store.get("history").orElseThrow().get(0).asString()).isEqualTo("10 USD");
         }
+    }
+
+    @Test
+    @DisplayName("a document the storage returns maps value(Class) with the storage's mapper, however it was read")
+    void documentsMapWithTheStoragesMapper() {
+        Money price = new Money(new BigDecimal("12.50"), "EUR");
+        StorageOptions options =
+                StorageOptions.builder().jsonMapper(moneyMapper()).build();
+        try (Storage storage = Storage.open("memory:?durability=none", options)) {
+            Datastore store = storage.datastore("ns");
+            List<Document> changes = new CopyOnWriteArrayList<>();
+            store.subscribe((key, document) -> changes.add(document));
+            store.set("price", new Money(BigDecimal.ONE, "EUR"));
+            Document updated = store.update("price", Money.class, m -> price);
+            assertThat(updated.value(Money.class)).as("update's result").isEqualTo(price);
+            assertThat(store.getDocument("price").orElseThrow().value(Money.class))
+                    .as("getDocument")
+                    .isEqualTo(price);
+            assertThat(store.async().getDocument("price").join().orElseThrow().value(Money.class))
+                    .as("async getDocument")
+                    .isEqualTo(price);
+            Page page =
+                    store.queryKeys(KeyQuery.builder().includeDocuments(true).build());
+            assertThat(page.documents().get(0).value(Money.class)).as("a page").isEqualTo(price);
+            assertThat(store.snapshot().get("price").value(Money.class))
+                    .as("snapshot")
+                    .isEqualTo(price);
+            assertThat(changes.get(changes.size() - 1).value(Money.class))
+                    .as("a change event")
+                    .isEqualTo(price);
+
+            Document tagged = store.setMetadata("price", Map.of("source", "catalogue"));
+            assertThat(tagged.value(Money.class)).as("after a metadata change").isEqualTo(price);
+            store.save();
+            store.load();
+            assertThat(store.getDocument("price").orElseThrow().value(Money.class))
+                    .as("after a reload from the backend")
+                    .isEqualTo(price);
+        }
+    }
+
+    @Test
+    @DisplayName("a document migrated or seeded by a schema maps value(Class) with the storage's mapper")
+    void schemaDocumentsMapWithTheStoragesMapper() {
+        StorageOptions options =
+                StorageOptions.builder().jsonMapper(moneyMapper()).build();
+        try (SharedMemoryFixture store = new SharedMemoryFixture("mapper")) {
+            try (Storage first = Storage.open(store.uri(""), options)) {
+                first.datastore("prices").set("old", new Money(new BigDecimal("5"), "EUR"));
+            }
+            Schema schema = Schema.builder()
+                    .migrate(0, v -> StringNode.valueOf("7 EUR"))
+                    .seed(Map.of("start", "1 USD"))
+                    .build();
+            try (Storage second = Storage.open(store.uri(""), options)) {
+                Document migrated =
+                        second.datastore("prices", schema).getDocument("old").orElseThrow();
+                assertThat(migrated.schemaVersion()).isEqualTo(1);
+                assertThat(migrated.value(Money.class)).isEqualTo(new Money(new BigDecimal("7"), "EUR"));
+                Document seeded =
+                        second.datastore("fresh", schema).getDocument("start").orElseThrow();
+                assertThat(seeded.value(Money.class)).isEqualTo(new Money(BigDecimal.ONE, "USD"));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a document made with Document.of maps with Jackson's defaults, which do not know Money")
+    void documentOfKeepsJacksonsDefaults() {
+        Document made = Document.of("price", StringNode.valueOf("12.50 EUR"), 1, 0);
+        assertThatThrownBy(() -> made.value(Money.class))
+                .isInstanceOf(WrongTypeException.class)
+                .hasMessageContaining(Money.class.getName());
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.StorageOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.ValueSerializer;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 
 class ViewsTest {
     private static final JsonMapper MAPPER = JsonMapper.shared();
@@ -198,5 +206,49 @@ class ViewsTest {
         assertThatThrownBy(() ->
                         counted.query(ViewQuery.builder().includeDocuments(true).build()))
                 .hasMessageContaining("reduced");
+    }
+
+    /** Stored as the string "x,y", which only {@link #pointMapper()} reads back. */
+    record Point(int x, int y) {}
+
+    private static JsonMapper pointMapper() {
+        return JsonMapper.builder()
+                .addModule(new SimpleModule("points")
+                        .addSerializer(Point.class, new ValueSerializer<Point>() {
+                            @Override
+                            public void serialize(Point point, JsonGenerator gen, SerializationContext context) {
+                                gen.writeString(point.x() + "," + point.y());
+                            }
+                        })
+                        .addDeserializer(Point.class, new ValueDeserializer<Point>() {
+                            @Override
+                            public Point deserialize(JsonParser parser, DeserializationContext context) {
+                                String[] xy = parser.getString().split(",");
+                                return new Point(Integer.parseInt(xy[0]), Integer.parseInt(xy[1]));
+                            }
+                        }))
+                .build();
+    }
+
+    @Test
+    @DisplayName("the documents a map function gets and a row carries map value(Class) with the storage's mapper")
+    void documentsMapWithTheStoragesMapper() {
+        StorageOptions options =
+                StorageOptions.builder().jsonMapper(pointMapper()).build();
+        try (Storage mapped = Storage.open("memory:", options)) {
+            Datastore places = mapped.datastore("places");
+            places.set("home", new Point(3, 4));
+            View byX = Views.over(places)
+                    .define(
+                            "byX",
+                            (doc, emit) -> emit.emit(doc.value(Point.class).x()));
+            places.set("work", new Point(7, 1)); // mapped from the change stream, not the initial pass
+            ViewResult result =
+                    byX.query(ViewQuery.builder().includeDocuments(true).build());
+            assertThat(result.rows()).extracting(row -> row.key().asInt()).containsExactly(3, 7);
+            assertThat(result.rows())
+                    .extracting(row -> row.document().orElseThrow().value(Point.class))
+                    .containsExactly(new Point(3, 4), new Point(7, 1));
+        }
     }
 }
