@@ -11,23 +11,24 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads the change feed: {@code datastore4j_changes (position, xid, …)}, one row per committed change, and {@code
- * datastore4j_commits (xid, horizon)}, one row per writing transaction.
+ * Reads the change feed: {@code datastore4j_changes (position, xid, …)}, one row per committed change, with the
+ * {@code xid8} of the transaction that wrote it.
  *
- * <p><b>Why a horizon.</b> Positions come from a sequence, taken before commit, so a transaction can commit after one
- * with a higher position; a reader that kept {@code position > last} would skip it. Each writing transaction therefore
- * records, in a statement after the one that took its positions, {@code horizon = pg_snapshot_xmax(
- * pg_current_snapshot())}: every transaction that could hold a smaller position was already running then (a
- * transaction has its xid before it takes a position: it modified a record first), so its xid is below the horizon. A
- * change is <em>safe</em> once the reader's {@code pg_snapshot_xmin(pg_current_snapshot())} is at or above its
- * transaction's horizon: every transaction below the horizon has ended, so no smaller position can still commit. A
- * page stops before the first change that is not safe yet, and {@code next} is the last change it returns: a reader
- * that continues from {@code next} never skips a change. The price: a change is delivered only once every
- * transaction that was running when it committed has ended — a long transaction anywhere on the server (xids are
- * server-wide) delays the feed, and never breaks it.
+ * <p><b>Why not just {@code position > last}.</b> Positions come from a sequence, taken before commit, so a
+ * transaction can commit after one with a higher position; a reader that kept {@code position > last} would skip it.
+ * So every writing transaction takes its xid and its positions together, as the first thing it does, inside a short
+ * critical section ({@code datastore4j_take_positions}: a session-level advisory lock taken and released around
+ * {@code pg_current_xact_id()} and {@code nextval}, not held to commit). Position order is then xid order. A reader
+ * takes {@code xmin = pg_snapshot_xmin(pg_current_snapshot())}: every transaction with a smaller xid has ended, and
+ * every transaction still running has an xid of at least {@code xmin}. A page returns changes in position order and
+ * stops before the first one whose xid is not below {@code xmin}. Every change before it is final: a transaction
+ * still running that held a smaller position would have a smaller xid, below {@code xmin}, so it cannot be running.
+ * {@code next} is the last change returned, so a reader that continues from it never skips a change.
  *
- * <p>The rule needs nothing but the two tables, so it holds on any server that has {@code xid8} snapshots
- * (PostgreSQL 13 and later); {@code LISTEN/NOTIFY} is only the wake-up hint ({@link ChangeHints}).
+ * <p>The price: a change is delivered once every transaction that started writing before it has ended — a long
+ * writing transaction anywhere on the server (xids are server-wide) delays the feed, and never breaks it. The
+ * advisory lock is held for microseconds per batch and is not portable to servers without advisory locks.
+ * {@code LISTEN/NOTIFY} is only the wake-up hint ({@link ChangeHints}).
  *
  * <p>Not done yet: the feed is never trimmed, and {@link #head} scans it.
  *
@@ -39,19 +40,17 @@ final class ChangeFeed {
 
     ChangeFeed(String schema) {
         this.page = "SELECT c.position, c.ns, c.k, c.rev, c.schema_version, c.checksum, c.value, c.metadata,"
-                + " t.horizon <= pg_snapshot_xmin(pg_current_snapshot()) FROM "
-                + PostgresSchema.table(schema, "datastore4j_changes") + " c JOIN "
-                + PostgresSchema.table(schema, "datastore4j_commits")
-                + " t ON t.xid = c.xid WHERE c.position > ? ORDER BY c.position LIMIT ?";
+                + " c.xid < pg_snapshot_xmin(pg_current_snapshot()) FROM "
+                + PostgresSchema.table(schema, "datastore4j_changes")
+                + " c WHERE c.position > ? ORDER BY c.position LIMIT ?";
         this.head = headQuery(schema);
     }
 
     /** The position below the first change that is not safe yet (0 if none), in one statement. */
     static String headQuery(String schema) {
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
-        return "WITH u AS (SELECT min(c.position) AS p FROM " + changes + " c JOIN "
-                + PostgresSchema.table(schema, "datastore4j_commits")
-                + " t ON t.xid = c.xid WHERE t.horizon > pg_snapshot_xmin(pg_current_snapshot()))"
+        return "WITH u AS (SELECT min(c.position) AS p FROM " + changes
+                + " c WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot()))"
                 + " SELECT coalesce(max(c.position), 0) FROM " + changes
                 + " c, u WHERE u.p IS NULL OR c.position < u.p";
     }

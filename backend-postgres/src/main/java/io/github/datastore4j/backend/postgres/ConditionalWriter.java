@@ -20,15 +20,15 @@ import java.util.Set;
 /**
  * Commits the writes of a batch whose conditions hold, in one transaction, with their changes in the feed.
  *
- * <p>The whole batch travels as arrays in <b>one statement</b>: it locks the current leases the writes' fencing
- * tokens name ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends), then updates where the
- * revision is the expected one ({@code READ COMMITTED} re-checks the condition on the newest version of a row another
- * transaction just changed), inserts where the key must be absent ({@code ON CONFLICT DO NOTHING}: a concurrent insert
- * makes it a conflict, not an error), upserts and deletes, and appends a change row per applied write with a position
- * from a sequence and the transaction's {@code xid8}. A second statement records the transaction's feed horizon (see
- * {@link ChangeFeed}; it must be a later statement than the one taking the positions), sends a payload-free {@code
- * NOTIFY}, and reads the current records of the writes that did not hold. Then {@code COMMIT}: three round trips per
- * batch, whatever its size.
+ * <p>The whole batch travels as arrays in <b>one statement</b>. It first takes the transaction's xid and a position
+ * per write ({@code datastore4j_take_positions}, see {@link ChangeFeed}); then locks the current leases the writes'
+ * fencing tokens name ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends); updates where
+ * the revision is the expected one ({@code READ COMMITTED} re-checks the condition on the newest version of a row
+ * another transaction just changed); inserts where the key must be absent ({@code ON CONFLICT DO NOTHING}: a
+ * concurrent insert makes it a conflict, not an error); upserts and deletes; appends a change row per applied write;
+ * and, if anything changed, sends one payload-free {@code NOTIFY}. Then {@code COMMIT}: two round trips per batch,
+ * whatever its size, and a third in the same transaction, before the commit, to read the current records of the
+ * writes that did not hold (a new statement sees what committed since the first one started).
  *
  * <p><b>Concurrency contract.</b> Stateless and thread-safe; each call uses the connection it is given.
  */
@@ -43,11 +43,12 @@ final class ConditionalWriter {
         this.records = records;
         String leases = PostgresSchema.table(schema, "datastore4j_leases");
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
-        String commits = PostgresSchema.table(schema, "datastore4j_commits");
-        String sequence = PostgresSchema.table(schema, "datastore4j_change_position");
+        String positions = PostgresSchema.table(schema, "datastore4j_take_positions");
         String columns = "ns, k, rev, schema_version, checksum, value, metadata";
         String values = "ns, k, rev, sv, checksum, val, NULLIF(meta, ''::bytea)";
-        this.main = "WITH input AS (SELECT * FROM unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
+        // the positions (and the xid) are taken before anything else: every other CTE reads input first
+        this.main = "WITH input AS (SELECT i.*, p.last - ? + 1 + i.idx AS position FROM (SELECT " + positions
+                + "(?) AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
                 + " ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bytea[], ?::bytea[])"
                 + " AS i(idx, ns, k, put, expected, fence, rev, sv, checksum, val, meta)),"
                 + " live AS (SELECT l.ns, l.k, l.token FROM " + leases + " l JOIN input i ON l.ns = i.ns AND l.k = i.k"
@@ -69,23 +70,29 @@ final class ConditionalWriter {
                 + " UNION ALL SELECT o.idx FROM fresh f JOIN ok o ON o.ns = f.ns AND o.k = f.k AND o.expected = 0"
                 + " UNION ALL SELECT o.idx FROM ups u JOIN ok o ON o.ns = u.ns AND o.k = u.k AND o.expected = -1),"
                 + " feed AS (INSERT INTO " + changes + " (position, xid, " + columns + ")"
-                + " SELECT nextval('" + sequence + "'), pg_current_xact_id(), o.ns, o.k,"
+                + " SELECT o.position, pg_current_xact_id(), o.ns, o.k,"
                 + " CASE WHEN o.put THEN o.rev END, CASE WHEN o.put THEN o.sv END,"
                 + " CASE WHEN o.put THEN o.checksum END, CASE WHEN o.put THEN o.val END,"
                 + " CASE WHEN o.put THEN NULLIF(o.meta, ''::bytea) END FROM ok o JOIN changed c ON c.idx = o.idx"
-                + " RETURNING position)"
+                + " RETURNING position),"
+                + " hint AS (SELECT pg_notify('" + channel + "', '') FROM (SELECT 1 FROM feed LIMIT 1) f)"
                 + " SELECT i.idx, c.idx IS NOT NULL, EXISTS (SELECT 1 FROM ok WHERE ok.idx = i.idx),"
-                + " (SELECT max(position) FROM feed) FROM input i LEFT JOIN changed c ON c.idx = i.idx ORDER BY i.idx";
-        this.finish = "WITH t AS (INSERT INTO " + commits + " (xid, horizon) SELECT pg_current_xact_id(),"
-                + " pg_snapshot_xmax(pg_current_snapshot()) WHERE ? RETURNING pg_notify('" + channel + "', ''))"
-                + " SELECT w.ns, r.k, r.rev, r.schema_version, r.checksum, r.value, r.metadata, (SELECT count(*) FROM t)"
+                + " (SELECT max(position) FROM feed), (SELECT count(*) FROM hint)"
+                + " FROM input i LEFT JOIN changed c ON c.idx = i.idx ORDER BY i.idx";
+        this.finish = "SELECT w.ns, r.k, r.rev, r.schema_version, r.checksum, r.value, r.metadata"
                 + " FROM unnest(?::varchar[], ?::bytea[]) AS w(ns, k) LEFT JOIN " + records
                 + " r ON r.ns = w.ns AND r.k = w.k";
         this.headOfFeed = ChangeFeed.headQuery(schema);
     }
 
-    /** Applies {@code batch} on {@code connection} and commits; at most one write per key (checked by the caller). */
-    ConditionalResult write(Connection connection, List<ConditionalWrite> batch) throws SQLException {
+    /**
+     * Applies {@code batch} on {@code connection} and commits; at most one write per key (checked by the caller).
+     *
+     * @param beforeCommit run after the positions were taken and the rows written, just before {@code COMMIT}: tests
+     *     hold a transaction open there
+     */
+    ConditionalResult write(Connection connection, List<ConditionalWrite> batch, Runnable beforeCommit)
+            throws SQLException {
         int size = batch.size();
         Integer[] idx = new Integer[size];
         String[] ns = new String[size];
@@ -131,8 +138,10 @@ final class ConditionalWriter {
             String[] types = {
                 "int4", "varchar", "bytea", "bool", "int8", "int8", "int8", "int4", "int8", "bytea", "bytea"
             };
+            statement.setInt(1, size);
+            statement.setInt(2, size);
             for (int p = 0; p < arrays.length; p++) {
-                statement.setArray(p + 1, connection.createArrayOf(types[p], arrays[p]));
+                statement.setArray(p + 3, connection.createArrayOf(types[p], arrays[p]));
             }
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
@@ -150,7 +159,8 @@ final class ConditionalWriter {
                 unsettled.add(i); // a stale revision, or a delete expecting no record: the current record decides
             }
         }
-        Map<Integer, Optional<Record>> found = finish(connection, batch, unsettled, last > 0);
+        Map<Integer, Optional<Record>> found = readCurrent(connection, batch, unsettled);
+        beforeCommit.run();
         connection.commit();
         List<ConditionalResult.Conflict> conflicts = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -170,12 +180,11 @@ final class ConditionalWriter {
         return new ConditionalResult(conflicts, last);
     }
 
-    /** Records the horizon and the hint if anything changed, and reads the current records of {@code unsettled}. */
-    private Map<Integer, Optional<Record>> finish(
-            Connection connection, List<ConditionalWrite> batch, List<Integer> unsettled, boolean anyChange)
-            throws SQLException {
+    /** Reads the current records of {@code unsettled}, in the same transaction (a new statement sees every commit). */
+    private Map<Integer, Optional<Record>> readCurrent(
+            Connection connection, List<ConditionalWrite> batch, List<Integer> unsettled) throws SQLException {
         Map<Integer, Optional<Record>> found = new HashMap<>();
-        if (!anyChange && unsettled.isEmpty()) {
+        if (unsettled.isEmpty()) {
             return found;
         }
         String[] ns = new String[unsettled.size()];
@@ -189,9 +198,8 @@ final class ConditionalWriter {
             found.put(unsettled.get(u), Optional.empty());
         }
         try (PreparedStatement statement = connection.prepareStatement(finish)) {
-            statement.setBoolean(1, anyChange);
-            statement.setArray(2, connection.createArrayOf("varchar", ns));
-            statement.setArray(3, connection.createArrayOf("bytea", keys));
+            statement.setArray(1, connection.createArrayOf("varchar", ns));
+            statement.setArray(2, connection.createArrayOf("bytea", keys));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     if (rows.getBytes(2) != null) {

@@ -166,16 +166,22 @@ final class PostgresBackend implements SharedBackend {
             writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
         }
         return complete(() -> {
-            connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes));
+            connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes, () -> {}));
             return null;
         });
     }
 
     @Override
     public CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch) {
+        return writeConditionally(batch, () -> {});
+    }
+
+    /** {@link #writeConditionally(List)}, running {@code beforeCommit} just before the commit: for tests. */
+    CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch, Runnable beforeCommit) {
         return complete(() -> {
             ConditionalWriter.requireOneWritePerKey(batch);
-            return connections.call("write " + batch.size() + " changes conditionally", c -> writer.write(c, batch));
+            return connections.call(
+                    "write " + batch.size() + " changes conditionally", c -> writer.write(c, batch, beforeCommit));
         });
     }
 

@@ -67,7 +67,7 @@ final class PostgresConnections {
 
     private Connection borrow() throws SQLException {
         Connection connection = idle.pollFirst();
-        return connection != null ? connection : open(target, APPLICATION_NAME);
+        return connection != null ? connection : open(target, APPLICATION_NAME + " " + target.schema());
     }
 
     private void giveBack(Connection connection) {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *       byte order is the same on every server, whatever its collation;
  *   <li>{@code datastore4j_quarantine}: damaged records moved aside, with the problem and when;
  *   <li>{@code datastore4j_holder}: who holds the store, for the {@code LOCKED} message;
- *   <li>{@code datastore4j_changes} and {@code datastore4j_commits}: the change feed (see {@link ChangeFeed});
+ *   <li>{@code datastore4j_changes} and the function {@code datastore4j_take_positions}: the change feed (see
+ *       {@link ChangeFeed});
  *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
  * </ul>
  *
@@ -78,8 +79,14 @@ final class PostgresSchema {
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
                     + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"
                     + " schema_version int, checksum bigint, value bytea, metadata bytea)");
-            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_commits (xid xid8 PRIMARY KEY,"
-                    + " horizon xid8 NOT NULL)");
+            String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
+            // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
+            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"
+                    + " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN PERFORM pg_advisory_lock(" + feedLock + ");"
+                    + " BEGIN PERFORM pg_current_xact_id(); SELECT max(nextval('" + s
+                    + ".datastore4j_change_position')) INTO last FROM generate_series(1, n);"
+                    + " EXCEPTION WHEN OTHERS THEN PERFORM pg_advisory_unlock(" + feedLock + "); RAISE; END;"
+                    + " PERFORM pg_advisory_unlock(" + feedLock + "); RETURN last; END $$");
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_leases (ns varchar(128) NOT NULL,"
                     + " k bytea NOT NULL, holder text NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL,"
                     + " PRIMARY KEY (ns, k))");
