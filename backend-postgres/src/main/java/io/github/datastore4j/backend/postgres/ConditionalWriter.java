@@ -47,8 +47,9 @@ final class ConditionalWriter {
         String columns = "ns, k, rev, schema_version, checksum, value, metadata";
         String values = "ns, k, rev, sv, checksum, val, NULLIF(meta, ''::bytea)";
         // the positions (and the xid) are taken before anything else: every other CTE reads input first
-        this.main = "WITH input AS (SELECT i.*, p.last - ? + 1 + i.idx AS position FROM (SELECT " + positions
-                + "(?) AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
+        this.main = "WITH input AS (SELECT i.*, p.last - ? + 1 + i.idx AS position FROM (SELECT CASE WHEN ?"
+                + " THEN " + positions
+                + "(?) ELSE 0 END AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
                 + " ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bytea[], ?::bytea[])"
                 + " AS i(idx, ns, k, put, expected, fence, rev, sv, checksum, val, meta)),"
                 + " live AS (SELECT l.ns, l.k, l.token FROM " + leases + " l JOIN input i ON l.ns = i.ns AND l.k = i.k"
@@ -74,7 +75,7 @@ final class ConditionalWriter {
                 + " CASE WHEN o.put THEN o.rev END, CASE WHEN o.put THEN o.sv END,"
                 + " CASE WHEN o.put THEN o.checksum END, CASE WHEN o.put THEN o.val END,"
                 + " CASE WHEN o.put THEN NULLIF(o.meta, ''::bytea) END FROM ok o JOIN changed c ON c.idx = o.idx"
-                + " RETURNING position),"
+                + " WHERE ? RETURNING position),"
                 + " hint AS (SELECT pg_notify('" + channel + "', '') FROM (SELECT 1 FROM feed LIMIT 1) f)"
                 + " SELECT i.idx, c.idx IS NOT NULL, EXISTS (SELECT 1 FROM ok WHERE ok.idx = i.idx),"
                 + " (SELECT max(position) FROM feed), (SELECT count(*) FROM hint)"
@@ -88,10 +89,12 @@ final class ConditionalWriter {
     /**
      * Applies {@code batch} on {@code connection} and commits; at most one write per key (checked by the caller).
      *
+     * @param feed whether to record the changes in the feed (a backend that holds the store alone has no reader
+     *     for them: its feed would only grow)
      * @param beforeCommit run after the positions were taken and the rows written, just before {@code COMMIT}: tests
      *     hold a transaction open there
      */
-    ConditionalResult write(Connection connection, List<ConditionalWrite> batch, Runnable beforeCommit)
+    ConditionalResult write(Connection connection, List<ConditionalWrite> batch, boolean feed, Runnable beforeCommit)
             throws SQLException {
         int size = batch.size();
         Integer[] idx = new Integer[size];
@@ -139,10 +142,12 @@ final class ConditionalWriter {
                 "int4", "varchar", "bytea", "bool", "int8", "int8", "int8", "int4", "int8", "bytea", "bytea"
             };
             statement.setInt(1, size);
-            statement.setInt(2, size);
+            statement.setBoolean(2, feed);
+            statement.setInt(3, size);
             for (int p = 0; p < arrays.length; p++) {
-                statement.setArray(p + 3, connection.createArrayOf(types[p], arrays[p]));
+                statement.setArray(p + 4, connection.createArrayOf(types[p], arrays[p]));
             }
+            statement.setBoolean(arrays.length + 4, feed);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     int i = rows.getInt(1);
@@ -174,7 +179,7 @@ final class ConditionalWriter {
                 }
             }
         }
-        if (last == 0) {
+        if (last == 0 && feed) {
             last = head(connection);
         }
         return new ConditionalResult(conflicts, last);

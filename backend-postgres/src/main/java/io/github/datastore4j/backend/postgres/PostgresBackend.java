@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  * shared = false} until the engine uses them.
  *
  * <p><b>Guarantees.</b> A {@link #write} batch is one transaction (all or nothing), later mutations of a key winning.
+ * A storage's backend, which holds the store alone, does not record {@link #write}s in the change feed: nobody else
+ * can read it, and it would only grow; {@link #writeConditionally} always does.
  * Every connection runs with {@code synchronous_commit = on} (set and verified), so a completed write survives a crash
  * of this process and of the server; {@code durableOnCommit} is reported only if the server's {@code fsync} is on too.
  * Scans run in key order (the keys' UTF-8 bytes) and stream with a fetch size, never holding a namespace in memory.
@@ -166,7 +168,8 @@ final class PostgresBackend implements SharedBackend {
             writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
         }
         return complete(() -> {
-            connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes, () -> {}));
+            connections.call(
+                    "write " + batch.size() + " changes", c -> writer.write(c, writes, lock == null, () -> {}));
             return null;
         });
     }
@@ -181,7 +184,8 @@ final class PostgresBackend implements SharedBackend {
         return complete(() -> {
             ConditionalWriter.requireOneWritePerKey(batch);
             return connections.call(
-                    "write " + batch.size() + " changes conditionally", c -> writer.write(c, batch, beforeCommit));
+                    "write " + batch.size() + " changes conditionally",
+                    c -> writer.write(c, batch, true, beforeCommit));
         });
     }
 

@@ -8,6 +8,8 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.spi.ChangePage;
+import io.github.datastore4j.api.spi.ConditionalWrite;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import java.nio.charset.StandardCharsets;
@@ -188,6 +190,22 @@ class PostgresBackendTest {
         } finally {
             opened.forEach(PostgresBackend::close);
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("a storage's own writes leave the change feed empty; its conditional writes are in it")
+    void exclusiveWritesDoNotGrowTheFeed() {
+        try (PostgresBackend held = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+            held.write(List.of(Mutation.put("ns", record("k", 1)))).join();
+            assertThat(held.head().join()).isZero();
+            assertThat(held.changesAfter(0, 10).join().changes()).isEmpty();
+            held.writeConditionally(List.of(
+                            ConditionalWrite.expecting(Mutation.put("ns", record("k2", 1)), ConditionalWrite.ABSENT)))
+                    .join();
+            assertThat(held.changesAfter(0, 10).join().changes())
+                    .extracting(ChangePage.Change::key)
+                    .containsExactly("k2");
         }
     }
 
