@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.ChangePage;
@@ -106,6 +107,24 @@ class PostgresBackendTest {
                         .hasMessageContaining("127.0.0.1:1")
                         .hasMessageContaining("Connection")
                         .satisfies(e -> assertThat(everyMessage(e)).doesNotContain("s3cr3t-pw"));
+            }
+        }
+
+        @Test
+        @DisplayName("LOCKED names the store and the holder's pid, never the password it was opened with")
+        void lockedMessageHasNoPassword() {
+            String known = TestPostgres.target("public").password();
+            String password = known != null ? known : "s3cr3t-pw"; // the embedded server trusts, and ignores it
+            String uri = TestPostgres.uri(TestPostgres.freshSchema());
+            StorageOptions withPassword = StorageOptions.builder()
+                    .set(PostgresBackendProvider.PASSWORD, password)
+                    .build();
+            try (Storage held = Storage.open(uri, withPassword)) {
+                held.datastore("ns").set("k", 1);
+                assertThatThrownBy(() -> Storage.open(uri, withPassword))
+                        .isInstanceOf(LockedException.class)
+                        .hasMessageContaining("pid " + ProcessHandle.current().pid())
+                        .satisfies(e -> assertThat(everyMessage(e)).doesNotContain(password));
             }
         }
 
