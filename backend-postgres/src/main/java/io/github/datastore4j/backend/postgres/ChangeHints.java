@@ -30,7 +30,6 @@ final class ChangeHints {
     private final Condition stopped = lock.newCondition();
     private Thread thread;
     private boolean closed;
-    private volatile Connection connection;
 
     ChangeHints(PostgresTarget target, String channel) {
         this.target = target;
@@ -65,7 +64,6 @@ final class ChangeHints {
                 try (Statement statement = listening.createStatement()) {
                     statement.execute("LISTEN \"" + channel + "\"");
                 }
-                connection = listening;
                 if (reconnected) {
                     wakeAll(); // what was sent while the connection was down is gone
                 }
@@ -90,8 +88,6 @@ final class ChangeHints {
                     return;
                 }
                 pause = Math.min(pause * 2, 5_000);
-            } finally {
-                connection = null;
             }
         }
     }
@@ -130,12 +126,6 @@ final class ChangeHints {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** The hint connection's server process id, for tests that cut it; 0 when not connected. */
-    int serverPid() throws SQLException {
-        Connection current = connection;
-        return current == null ? 0 : current.unwrap(PGConnection.class).getBackendPID();
     }
 
     void close() {

@@ -295,11 +295,6 @@ final class PostgresBackend implements SharedBackend {
         return new String(stored, StandardCharsets.UTF_8);
     }
 
-    /** The connections' pool and the hint thread, for tests. */
-    ChangeHints hints() {
-        return hints;
-    }
-
     /** Closes the hint thread and the connections, then releases the store's lock. Idempotent. */
     @Override
     public void close() {
