@@ -1,0 +1,307 @@
+package io.github.datastore4j.backend.postgres;
+
+import io.github.datastore4j.api.spi.BackendCapabilities;
+import io.github.datastore4j.api.spi.ChangePage;
+import io.github.datastore4j.api.spi.ConditionalResult;
+import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.Lease;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
+import io.github.datastore4j.api.spi.SharedBackend;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A store in one PostgreSQL schema (tables in {@link PostgresSchema}), created on first open.
+ *
+ * <p><b>One storage per schema, for now.</b> The engine keeps the truth in its own memory, so two engines on one
+ * schema would overwrite each other; until the engine has a shared mode, a storage holds {@link PostgresStoreLock}
+ * and a second one, from any process or machine, gets {@code LOCKED} naming the holder. The backend already
+ * implements {@link SharedBackend} — conditional writes, a change feed that never skips a late commit, leases with
+ * fencing tokens — proven at the SPI level by the testkit's {@code SharedBackendKit}; its capabilities say {@code
+ * shared = false} until the engine uses them.
+ *
+ * <p><b>Guarantees.</b> A {@link #write} batch is one transaction (all or nothing), later mutations of a key winning.
+ * A storage's backend, which holds the store alone, does not record {@link #write}s in the change feed: nobody else
+ * can read it, and it would only grow; {@link #writeConditionally} always does.
+ * Every connection runs with {@code synchronous_commit = on} (set and verified), so a completed write survives a crash
+ * of this process and of the server; {@code durableOnCommit} is reported only if the server's {@code fsync} is on too.
+ * Scans run in key order (the keys' UTF-8 bytes) and stream with a fetch size, never holding a namespace in memory.
+ *
+ * <p><b>Errors.</b> A failing call completes its future with a {@code BackendException} naming what failed, the store
+ * (URL redacted: no message or log line shows a password) and the root cause. A lost connection fails the call in
+ * progress; the next call connects again.
+ *
+ * <p><b>Concurrency contract.</b> Thread-safe: every method may be called from any thread at once, each call on a
+ * pooled connection of its own ({@link PostgresConnections}). Futures complete on the calling thread.
+ */
+final class PostgresBackend implements SharedBackend {
+    private static final int FETCH_SIZE = 500;
+    private final PostgresTarget target;
+    private final PostgresConnections connections;
+    private final PostgresStoreLock lock;
+    private final boolean fsync;
+    private final ConditionalWriter writer;
+    private final ChangeFeed feed;
+    private final Leases leases;
+    private final ChangeHints hints;
+    private final String records;
+    private final String quarantine;
+
+    private PostgresBackend(
+            PostgresTarget target, PostgresConnections connections, PostgresStoreLock lock, boolean fsync) {
+        this.target = target;
+        this.connections = connections;
+        this.lock = lock;
+        this.fsync = fsync;
+        String channel = "datastore4j." + target.schema();
+        this.writer = new ConditionalWriter(target.schema(), channel);
+        this.feed = new ChangeFeed(target.schema());
+        this.leases = new Leases(target.schema());
+        this.hints = new ChangeHints(target, channel);
+        this.records = PostgresSchema.table(target.schema(), "datastore4j_records");
+        this.quarantine = PostgresSchema.table(target.schema(), "datastore4j_quarantine");
+    }
+
+    /**
+     * Opens the store of {@code target}, creating its tables if needed.
+     *
+     * @param exclusive whether to hold the store's lock (every storage does; only SPI-level tests of the shared
+     *     contract open several instances on one schema)
+     * @throws io.github.datastore4j.api.LockedException naming the holder when exclusive and another storage holds it
+     * @throws io.github.datastore4j.api.BackendException naming the root cause if the server cannot be reached
+     */
+    static PostgresBackend open(PostgresTarget target, boolean exclusive) {
+        PostgresConnections connections = new PostgresConnections(target);
+        try {
+            boolean fsync = connections.call("create the store's tables", connection -> {
+                PostgresSchema.create(connection, target.schema());
+                try (Statement statement = connection.createStatement();
+                        ResultSet rows = statement.executeQuery("SHOW fsync")) {
+                    rows.next();
+                    boolean on = "on".equals(rows.getString(1));
+                    connection.commit();
+                    return on;
+                }
+            });
+            PostgresStoreLock lock = null;
+            if (exclusive) {
+                try {
+                    lock = PostgresStoreLock.claim(target);
+                } catch (SQLException e) {
+                    throw PostgresConnections.failure("lock " + target.shown(), e);
+                }
+            }
+            return new PostgresBackend(target, connections, lock, fsync);
+        } catch (RuntimeException | Error e) {
+            connections.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public BackendCapabilities capabilities() {
+        return new BackendCapabilities(true, true, fsync, true, true, false);
+    }
+
+    /** Runs {@code call} so that any failure completes the future instead of being thrown. */
+    private static <T> CompletableFuture<T> complete(Supplier<T> call) {
+        try {
+            return CompletableFuture.completedFuture(call.get());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Optional<Record>> read(String namespace, String key) {
+        return complete(() -> connections.call("read key '" + key + "' of namespace '" + namespace + "'", c -> {
+            Optional<Record> found = readOn(c, records, namespace, key);
+            c.commit();
+            return found;
+        }));
+    }
+
+    /** The record of {@code key} in {@code records}, a records table, read on {@code connection}. */
+    static Optional<Record> readOn(Connection connection, String records, String namespace, String key)
+            throws SQLException {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT k, rev, schema_version, checksum, value, metadata FROM " + records
+                        + " WHERE ns = ? AND k = ?")) {
+            select.setString(1, namespace);
+            select.setBytes(2, ConditionalWriter.key(key));
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(record(rows, 1)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> write(List<Mutation> batch) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<String, Mutation> last = new LinkedHashMap<>();
+        for (Mutation mutation : batch) {
+            String id = mutation.namespace() + '\0' + mutation.key();
+            last.remove(id); // later mutations of a key win
+            last.put(id, mutation);
+        }
+        List<ConditionalWrite> writes = new ArrayList<>();
+        for (Mutation mutation : last.values()) {
+            writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
+        }
+        return complete(() -> {
+            connections.call(
+                    "write " + batch.size() + " changes", c -> writer.write(c, writes, lock == null, () -> {}));
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch) {
+        return writeConditionally(batch, () -> {});
+    }
+
+    /** {@link #writeConditionally(List)}, running {@code beforeCommit} just before the commit: for tests. */
+    CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch, Runnable beforeCommit) {
+        return complete(() -> {
+            ConditionalWriter.requireOneWritePerKey(batch);
+            return connections.call(
+                    "write " + batch.size() + " changes conditionally",
+                    c -> writer.write(c, batch, true, beforeCommit));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
+        return complete(() -> connections.call("scan namespace '" + namespace + "'", c -> {
+            try (PreparedStatement select =
+                    c.prepareStatement("SELECT k, rev, schema_version, checksum, value, metadata" + " FROM " + records
+                            + " WHERE ns = ? ORDER BY k")) {
+                select.setString(1, namespace);
+                select.setFetchSize(FETCH_SIZE); // a cursor: without auto-commit, pgjdbc streams in pages of this size
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        sink.accept(record(rows, 1));
+                    }
+                }
+            }
+            c.commit();
+            return null;
+        }));
+    }
+
+    @Override
+    public CompletableFuture<Set<String>> namespaces() {
+        return complete(() -> connections.call("list namespaces", c -> {
+            Set<String> names = new TreeSet<>();
+            try (Statement statement = c.createStatement();
+                    ResultSet rows = statement.executeQuery("SELECT DISTINCT ns FROM " + records)) {
+                while (rows.next()) {
+                    names.add(rows.getString(1));
+                }
+            }
+            c.commit();
+            return names;
+        }));
+    }
+
+    /** Moves the record to {@code datastore4j_quarantine}, in one transaction. */
+    @Override
+    public CompletableFuture<String> quarantine(Damaged entry) {
+        return complete(() -> connections.call("quarantine " + entry.describe(), c -> {
+            try (PreparedStatement move = c.prepareStatement("WITH moved AS (DELETE FROM " + records
+                    + " WHERE ns = ? AND k = ? RETURNING *) INSERT INTO " + quarantine
+                    + " (ns, k, rev, schema_version, checksum, value, metadata, problem)"
+                    + " SELECT ns, k, rev, schema_version, checksum, value, metadata, ? FROM moved")) {
+                move.setString(1, entry.namespace());
+                move.setBytes(2, ConditionalWriter.key(entry.key()));
+                move.setString(3, entry.problem());
+                move.executeUpdate();
+            }
+            c.commit();
+            return "table " + quarantine + " of " + target.shown();
+        }));
+    }
+
+    @Override
+    public CompletableFuture<ChangePage> changesAfter(long position, int limit) {
+        if (limit <= 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("limit must be positive: " + limit));
+        }
+        return complete(() ->
+                connections.call("read the change feed after " + position, c -> feed.changesAfter(c, position, limit)));
+    }
+
+    @Override
+    public CompletableFuture<Long> head() {
+        return complete(() -> connections.call("read the change feed's head", feed::head));
+    }
+
+    @Override
+    public AutoCloseable onChanges(Runnable wakeUp) {
+        return hints.add(wakeUp);
+    }
+
+    @Override
+    public CompletableFuture<Optional<Lease>> acquireLease(String namespace, String key, String holder, Duration ttl) {
+        return complete(() -> connections.call(
+                "acquire the lease of key '" + key + "' of namespace '" + namespace + "'",
+                c -> leases.acquire(c, namespace, key, holder, ttl)));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Lease>> renewLease(Lease lease, Duration ttl) {
+        return complete(() ->
+                connections.call("renew the lease of key '" + lease.key() + "'", c -> leases.renew(c, lease, ttl)));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> releaseLease(Lease lease) {
+        return complete(() ->
+                connections.call("release the lease of key '" + lease.key() + "'", c -> leases.release(c, lease)));
+    }
+
+    /** The record in the six columns from {@code first}: k, rev, schema_version, checksum, value, metadata. */
+    static Record record(ResultSet rows, int first) throws SQLException {
+        byte[] metadata = rows.getBytes(first + 5);
+        return new Record(
+                keyOf(rows.getBytes(first)),
+                rows.getLong(first + 1),
+                rows.getInt(first + 2),
+                rows.getLong(first + 3),
+                rows.getBytes(first + 4),
+                metadata == null ? new byte[0] : metadata);
+    }
+
+    static String keyOf(byte[] stored) {
+        return new String(stored, StandardCharsets.UTF_8);
+    }
+
+    /** Closes the hint thread and the connections, then releases the store's lock. Idempotent. */
+    @Override
+    public void close() {
+        hints.close();
+        connections.close();
+        if (lock != null) {
+            lock.release();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.datastore4j.backend.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's tables in one schema, and their version.
+ *
+ * <ul>
+ *   <li>{@code datastore4j_schema_version (version)}: one row per applied version; a later release reads the highest
+ *       and upgrades from there, and this one refuses a store written by a newer one;
+ *   <li>{@code datastore4j_records (ns, k, rev, schema_version, checksum, value, metadata)} keyed by {@code (ns, k)};
+ *       keys are stored as their UTF-8 bytes ({@code bytea}): PostgreSQL text cannot hold NUL, which a key may, and
+ *       byte order is the same on every server, whatever its collation;
+ *   <li>{@code datastore4j_quarantine}: damaged records moved aside, with the problem and when;
+ *   <li>{@code datastore4j_holder}: who holds the store, for the {@code LOCKED} message;
+ *   <li>{@code datastore4j_changes} and the function {@code datastore4j_take_positions}: the change feed (see
+ *       {@link ChangeFeed});
+ *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
+ * </ul>
+ *
+ * <p><b>Concurrency contract.</b> {@link #create} may run in many processes at once on one schema: it takes a
+ * transaction-level advisory lock on the schema's name before any DDL, so one creates and the others wait, then see
+ * the tables and the version row. ({@code CREATE TABLE IF NOT EXISTS} alone is not enough: two sessions creating the
+ * same table at once fail on the catalog's unique index.)
+ */
+final class PostgresSchema {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresSchema.class);
+    /** The version these tables are at. */
+    static final int VERSION = 1;
+
+    private PostgresSchema() {}
+
+    /** {@code "schema".table}; the schema name is plain by {@link PostgresBackendProvider}'s rule. */
+    static String table(String schema, String table) {
+        return '"' + schema + "\"." + table;
+    }
+
+    /** Creates what is missing, in one transaction, and commits. */
+    static void create(Connection connection, String schema) throws SQLException {
+        String s = '"' + schema + '"';
+        try (PreparedStatement lock =
+                connection.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            lock.setString(1, "datastore4j.ddl:" + schema);
+            lock.execute();
+        }
+        try (Statement ddl = connection.createStatement()) {
+            ddl.execute("CREATE SCHEMA IF NOT EXISTS " + s);
+            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_schema_version (version int PRIMARY KEY,"
+                    + " applied_at timestamptz NOT NULL DEFAULT now())");
+            int found = 0;
+            try (ResultSet rows =
+                    ddl.executeQuery("SELECT coalesce(max(version), 0) FROM " + s + ".datastore4j_schema_version")) {
+                rows.next();
+                found = rows.getInt(1);
+            }
+            if (found > VERSION) {
+                throw new SQLException("schema " + schema + " holds a store of version " + found
+                        + ", written by a newer datastore4j; this release reads up to version " + VERSION);
+            }
+            if (found == VERSION) {
+                connection.commit();
+                return;
+            }
+            String record = "ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint NOT NULL,"
+                    + " schema_version int NOT NULL, checksum bigint NOT NULL, value bytea NOT NULL, metadata bytea";
+            ddl.execute(
+                    "CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_records (" + record + ", PRIMARY KEY (ns, k))");
+            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_quarantine (" + record
+                    + ", problem text NOT NULL, quarantined_at timestamptz NOT NULL DEFAULT now())");
+            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_holder (id int PRIMARY KEY, holder text NOT"
+                    + " NULL, since timestamptz NOT NULL DEFAULT now())");
+            ddl.execute("CREATE SEQUENCE IF NOT EXISTS " + s + ".datastore4j_change_position");
+            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
+                    + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"
+                    + " schema_version int, checksum bigint, value bytea, metadata bytea)");
+            String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
+            // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
+            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"
+                    + " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN PERFORM pg_advisory_lock(" + feedLock + ");"
+                    + " BEGIN PERFORM pg_current_xact_id(); SELECT max(nextval('" + s
+                    + ".datastore4j_change_position')) INTO last FROM generate_series(1, n);"
+                    + " EXCEPTION WHEN OTHERS THEN PERFORM pg_advisory_unlock(" + feedLock + "); RAISE; END;"
+                    + " PERFORM pg_advisory_unlock(" + feedLock + "); RETURN last; END $$");
+            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_leases (ns varchar(128) NOT NULL,"
+                    + " k bytea NOT NULL, holder text NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL,"
+                    + " PRIMARY KEY (ns, k))");
+            ddl.execute("INSERT INTO " + s + ".datastore4j_schema_version (version) VALUES (" + VERSION + ")"
+                    + " ON CONFLICT DO NOTHING");
+        }
+        connection.commit();
+        LOG.debug("created the datastore4j tables, version {}, in schema {}", VERSION, schema);
+    }
+}

@@ -1,0 +1,296 @@
+package io.github.datastore4j.backend.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.spi.ChangePage;
+import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class PostgresBackendTest {
+    private static final PostgresBackendProvider NO_ENVIRONMENT = new PostgresBackendProvider(name -> null);
+
+    private static StorageOptions options(String query) {
+        return StorageOptions.fromQuery(query);
+    }
+
+    private static Record record(String key, long rev) {
+        return Record.of("ns", key, rev, 1, "1".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Nested
+    @DisplayName("URIs")
+    class Uris {
+        @Test
+        @DisplayName("postgres://user:password@host:port/db?schema=… names the server, the credentials and the schema")
+        void urlForm() {
+            PostgresTarget target = NO_ENVIRONMENT.target("//ann:s%40cret@db.example:5433/app", options("schema=jobs"));
+            assertThat(target.jdbcUrl()).isEqualTo("jdbc:postgresql://db.example:5433/app");
+            assertThat(target.user()).isEqualTo("ann");
+            assertThat(target.password()).isEqualTo("s@cret");
+            assertThat(target.schema()).isEqualTo("jobs");
+        }
+
+        @Test
+        @DisplayName("without a schema the store is in public; without a password PGPASSWORD is used")
+        void defaults() {
+            PostgresBackendProvider provider = new PostgresBackendProvider(Map.of("PGPASSWORD", "fromenv")::get);
+            PostgresTarget target = provider.target("//ann@db.example/app", StorageOptions.defaults());
+            assertThat(target.schema()).isEqualTo("public");
+            assertThat(target.password()).isEqualTo("fromenv");
+            assertThat(provider.target("//ann@db.example/app", options("password=given"))
+                            .password())
+                    .isEqualTo("given");
+        }
+
+        @Test
+        @DisplayName("postgres:jdbc:postgresql://… is passed to the driver, user and password from the settings")
+        void jdbcForm() {
+            PostgresTarget target = NO_ENVIRONMENT.target(
+                    "jdbc:postgresql://db.example/app", options("user=ann&password=pw&schema=s1"));
+            assertThat(target.jdbcUrl()).isEqualTo("jdbc:postgresql://db.example/app");
+            assertThat(target.user()).isEqualTo("ann");
+            assertThat(target.password()).isEqualTo("pw");
+        }
+
+        @Test
+        @DisplayName("a schema name that is not plain is refused before anything connects")
+        void badSchema() {
+            assertThatThrownBy(() -> NO_ENVIRONMENT.target("//db.example/app", options("schema=a%22b")))
+                    .isInstanceOfSatisfying(
+                            DatastoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_OPTION))
+                    .hasMessageContaining("schema");
+            assertThatThrownBy(() -> NO_ENVIRONMENT.target("not a url", StorageOptions.defaults()))
+                    .isInstanceOf(DatastoreException.class);
+        }
+    }
+
+    @Nested
+    @DisplayName("credentials")
+    class Credentials {
+        @Test
+        @DisplayName("a server that cannot be reached is named with the root cause and without the password")
+        void unreachableServerMessageHasNoPassword() {
+            for (String uri : List.of(
+                    "postgres://ann:s3cr3t-pw@127.0.0.1:1/app",
+                    "postgres:jdbc:postgresql://127.0.0.1:1/app?user=ann&password=s3cr3t-pw")) {
+                assertThatThrownBy(() -> Storage.open(uri))
+                        .isInstanceOf(BackendException.class)
+                        .hasMessageContaining("127.0.0.1:1")
+                        .hasMessageContaining("Connection")
+                        .satisfies(e -> assertThat(everyMessage(e)).doesNotContain("s3cr3t-pw"));
+            }
+        }
+
+        @Test
+        @DisplayName("LOCKED names the store and the holder's pid, never the password it was opened with")
+        void lockedMessageHasNoPassword() {
+            String known = TestPostgres.target("public").password();
+            String password = known != null ? known : "s3cr3t-pw"; // the embedded server trusts, and ignores it
+            String uri = TestPostgres.uri(TestPostgres.freshSchema());
+            StorageOptions withPassword = StorageOptions.builder()
+                    .set(PostgresBackendProvider.PASSWORD, password)
+                    .build();
+            try (Storage held = Storage.open(uri, withPassword)) {
+                held.datastore("ns").set("k", 1);
+                assertThatThrownBy(() -> Storage.open(uri, withPassword))
+                        .isInstanceOf(LockedException.class)
+                        .hasMessageContaining("pid " + ProcessHandle.current().pid())
+                        .satisfies(e -> assertThat(everyMessage(e)).doesNotContain(password));
+            }
+        }
+
+        @Test
+        @DisplayName("a target shows its URL redacted and never its password")
+        void targetIsRedacted() {
+            PostgresTarget target = NO_ENVIRONMENT.target(
+                    "jdbc:postgresql://db.example/app?password=s3cr3t-pw", options("password=s3cr3t-pw"));
+            assertThat(target.toString()).doesNotContain("s3cr3t-pw");
+            assertThat(target.shown()).doesNotContain("s3cr3t-pw");
+        }
+
+        private String everyMessage(Throwable e) {
+            StringBuilder all = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                all.append(t).append('\n');
+                for (Throwable s : t.getSuppressed()) {
+                    all.append(s).append('\n');
+                }
+            }
+            return all.toString();
+        }
+    }
+
+    @Nested
+    @DisplayName("the server's settings")
+    class Settings {
+        @Test
+        @DisplayName("synchronous_commit is on in the backend's sessions even when the URL turns it off")
+        void synchronousCommitForcedOn() throws SQLException {
+            PostgresTarget plain = TestPostgres.target("public");
+            String url = plain.jdbcUrl() + (plain.jdbcUrl().contains("?") ? "&" : "?")
+                    + "options=-c%20synchronous_commit%3Doff";
+            PostgresTarget off = new PostgresTarget(url, plain.user(), plain.password(), "public");
+            try (Connection connection = PostgresConnections.open(off, "test");
+                    Statement statement = connection.createStatement();
+                    ResultSet rows = statement.executeQuery("SHOW synchronous_commit")) {
+                rows.next();
+                assertThat(rows.getString(1)).isEqualTo("on");
+            }
+        }
+
+        @Test
+        @DisplayName("durableOnCommit is reported from the server's fsync setting (on for the test server)")
+        void durableFromFsync() {
+            try (PostgresBackend backend =
+                    PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+                assertThat(backend.capabilities().durableOnCommit()).isTrue();
+                assertThat(backend.capabilities().shared()).isFalse();
+                assertThat(backend.capabilities().multiProcessSafe()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    @DisplayName("eight openers of a fresh schema at once all succeed and create it once")
+    void concurrentFirstOpensDoNotRace() throws Exception {
+        String schema = TestPostgres.freshSchema();
+        int openers = 8;
+        CyclicBarrier start = new CyclicBarrier(openers);
+        ExecutorService pool = Executors.newFixedThreadPool(openers);
+        List<PostgresBackend> opened = new ArrayList<>();
+        try {
+            List<Future<PostgresBackend>> futures = new ArrayList<>();
+            for (int i = 0; i < openers; i++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return PostgresBackend.open(TestPostgres.target(schema), false);
+                }));
+            }
+            for (Future<PostgresBackend> future : futures) {
+                opened.add(future.get());
+            }
+            try (Connection admin = TestPostgres.admin();
+                    Statement statement = admin.createStatement();
+                    ResultSet rows = statement.executeQuery(
+                            "SELECT count(*) FROM \"" + schema + "\".datastore4j_schema_version")) {
+                rows.next();
+                assertThat(rows.getInt(1)).isEqualTo(1);
+            }
+        } finally {
+            opened.forEach(PostgresBackend::close);
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("a storage's own writes leave the change feed empty; its conditional writes are in it")
+    void exclusiveWritesDoNotGrowTheFeed() {
+        try (PostgresBackend held = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+            held.write(List.of(Mutation.put("ns", record("k", 1)))).join();
+            assertThat(held.head().join()).isZero();
+            assertThat(held.changesAfter(0, 10).join().changes()).isEmpty();
+            held.writeConditionally(List.of(
+                            ConditionalWrite.expecting(Mutation.put("ns", record("k2", 1)), ConditionalWrite.ABSENT)))
+                    .join();
+            assertThat(held.changesAfter(0, 10).join().changes())
+                    .extracting(ChangePage.Change::key)
+                    .containsExactly("k2");
+        }
+    }
+
+    @Test
+    @DisplayName("a call whose connection the server ended fails naming the cause; the next call reconnects")
+    void reconnectsAfterALostConnection() throws SQLException {
+        String schema = TestPostgres.freshSchema();
+        try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(schema), true)) {
+            backend.write(List.of(Mutation.put("ns", record("k", 1)))).join();
+            assertThat(terminate(PostgresConnections.APPLICATION_NAME + " " + schema))
+                    .isPositive();
+            assertThatThrownBy(() -> backend.read("ns", "k").join())
+                    .isInstanceOf(CompletionException.class)
+                    .cause()
+                    .isInstanceOf(BackendException.class)
+                    .hasMessageContaining("read key 'k'")
+                    .hasMessageContaining("57P01");
+            assertThat(backend.read("ns", "k").join()).isPresent();
+            backend.write(List.of(Mutation.put("ns", record("k", 2)))).join();
+            assertThat(backend.read("ns", "k").join().orElseThrow().rev()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    @DisplayName("the change-hint thread reconnects after the server ended its session, and hints again")
+    void hintsReconnect() throws Exception {
+        String schema = TestPostgres.freshSchema();
+        try (PostgresBackend listener = PostgresBackend.open(TestPostgres.target(schema), false);
+                PostgresBackend writer = PostgresBackend.open(TestPostgres.target(schema), false)) {
+            CountDownLatch first = new CountDownLatch(1);
+            CountDownLatch afterCut = new CountDownLatch(1);
+            AtomicBoolean cut = new AtomicBoolean();
+            try (AutoCloseable handle = listener.onChanges(() -> {
+                if (cut.get()) {
+                    afterCut.countDown();
+                } else {
+                    first.countDown();
+                }
+            })) {
+                int n = 0;
+                do {
+                    writer.write(List.of(Mutation.put("ns", record("k" + n++, 1))))
+                            .join();
+                } while (!first.await(200, TimeUnit.MILLISECONDS));
+                cut.set(true);
+                assertThat(terminate(PostgresConnections.APPLICATION_NAME + " hints"))
+                        .isPositive();
+                do {
+                    writer.write(List.of(Mutation.put("ns", record("k" + n++, 1))))
+                            .join();
+                } while (!afterCut.await(200, TimeUnit.MILLISECONDS));
+            }
+        }
+    }
+
+    /** Ends the server sessions named {@code applicationName}; returns how many. */
+    private static int terminate(String applicationName) throws SQLException {
+        try (Connection admin = TestPostgres.admin();
+                PreparedStatement kill = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM"
+                        + " pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()")) {
+            kill.setString(1, applicationName);
+            try (ResultSet rows = kill.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+package io.github.datastore4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.datastore4j.api.spi.ChangePage;
+import io.github.datastore4j.api.spi.ConditionalResult;
+import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.Lease;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
+import io.github.datastore4j.api.spi.SharedBackend;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The contract of a {@link SharedBackend}, proven with several independent instances on one store, as several
+ * processes would open it: conditional writes that never lose an update, a change feed that never skips a change
+ * that commits late, leases whose fencing tokens refuse a stale holder.
+ *
+ * <pre>{@code
+ * class MySharedBackendTest extends SharedBackendKit {
+ *     protected List<SharedBackend> openInstances(int count) { ... count backends on one fresh store ... }
+ *     protected HeldWrite holdOpen(SharedBackend backend, List<ConditionalWrite> batch) { ... }
+ * }
+ * }</pre>
+ */
+public abstract class SharedBackendKit {
+    /** Instances the tests get; the concurrency tests use them all. */
+    protected static final int INSTANCES = 4;
+
+    protected List<SharedBackend> instances;
+
+    /** {@code count} independent instances (own connections, own state) on one store no other test uses. */
+    protected abstract List<SharedBackend> openInstances(int count);
+
+    /**
+     * Starts {@code batch} on {@code backend} and holds its transaction open once it has taken its feed positions,
+     * until {@link HeldWrite#commit()}: a writer that commits late.
+     */
+    protected abstract HeldWrite holdOpen(SharedBackend backend, List<ConditionalWrite> batch);
+
+    /** A write held open before its commit. */
+    public interface HeldWrite {
+        /** Returns once the write holds its positions (and its locks) and waits to commit. */
+        void awaitHeld() throws InterruptedException;
+
+        /** Lets it commit; completes with its result. */
+        CompletableFuture<ConditionalResult> commit();
+    }
+
+    @BeforeEach
+    void openTheInstances() {
+        instances = openInstances(INSTANCES);
+    }
+
+    @AfterEach
+    void closeTheInstances() {
+        if (instances != null) {
+            instances.forEach(SharedBackend::close);
+        }
+    }
+
+    protected static Record record(String namespace, String key, long rev, String json) {
+        return Record.of(namespace, key, rev, 1, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    protected static ConditionalWrite put(String key, long rev, String json, long expectedRev) {
+        return ConditionalWrite.expecting(Mutation.put("ns", record("ns", key, rev, json)), expectedRev);
+    }
+
+    private static String text(Record record) {
+        return new String(record.value(), StandardCharsets.UTF_8);
+    }
+
+    @Nested
+    @DisplayName("conditional writes")
+    class ConditionalWrites {
+        @Test
+        @Timeout(value = 5, unit = TimeUnit.MINUTES)
+        @DisplayName("compare-and-set increments from 4 instances x 4 threads x 250 on one key sum exactly")
+        void concurrentIncrementsSumExactly() throws Exception {
+            int threads = 4;
+            int perThread = 250;
+            ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * threads);
+            CyclicBarrier start = new CyclicBarrier(INSTANCES * threads);
+            try {
+                List<Future<Integer>> retries = new ArrayList<>();
+                for (SharedBackend backend : instances) {
+                    for (int t = 0; t < threads; t++) {
+                        retries.add(pool.submit(() -> {
+                            start.await();
+                            return increment(backend, perThread);
+                        }));
+                    }
+                }
+                int conflicts = 0;
+                for (Future<Integer> f : retries) {
+                    conflicts += f.get();
+                }
+                Record counter = instances.get(0).read("ns", "counter").join().orElseThrow();
+                assertThat(text(counter)).isEqualTo(Integer.toString(INSTANCES * threads * perThread));
+                assertThat(counter.rev()).isEqualTo(INSTANCES * threads * perThread);
+                System.out.printf("%d increments, %d conflicts retried%n", INSTANCES * threads * perThread, conflicts);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        /** Increments {@code counter} {@code times} by compare-and-set; returns how many conflicts it retried. */
+        private int increment(SharedBackend backend, int times) {
+            int conflicts = 0;
+            Optional<Record> current = backend.read("ns", "counter").join();
+            for (int done = 0; done < times; ) {
+                long rev = current.map(Record::rev).orElse(0L);
+                long value = current.map(r -> Long.parseLong(text(r))).orElse(0L);
+                ConditionalResult result = backend.writeConditionally(List.of(put(
+                                "counter",
+                                rev + 1,
+                                Long.toString(value + 1),
+                                current.isPresent() ? rev : ConditionalWrite.ABSENT)))
+                        .join();
+                if (result.conflicts().isEmpty()) {
+                    done++;
+                    current = Optional.of(record("ns", "counter", rev + 1, Long.toString(value + 1)));
+                } else {
+                    conflicts++;
+                    current = result.conflicts().get(0).found();
+                }
+            }
+            return conflicts;
+        }
+
+        @Test
+        @DisplayName("a mixed batch commits exactly the writes whose conditions hold and reports the others")
+        void mixedBatchCommitsExactlyTheOnesThatHold() {
+            SharedBackend first = instances.get(0);
+            first.write(List.of(
+                            Mutation.put("ns", record("ns", "a", 1, "1")),
+                            Mutation.put("ns", record("ns", "b", 1, "1")),
+                            Mutation.put("ns", record("ns", "e", 2, "2"))))
+                    .join();
+            ConditionalResult result = instances
+                    .get(1)
+                    .writeConditionally(List.of(
+                            put("a", 2, "2", 1), // holds
+                            put("b", 6, "6", 5), // stale: b is at 1
+                            put("c", 1, "1", ConditionalWrite.ABSENT), // holds
+                            put("d", 4, "4", 3), // d has no record
+                            ConditionalWrite.expecting(Mutation.delete("ns", "e"), 1), // e is at 2
+                            put("f", 1, "1", ConditionalWrite.ANY_REV))) // holds
+                    .join();
+            assertThat(result.conflicts())
+                    .extracting(ConditionalResult.Conflict::index)
+                    .containsExactly(1, 3, 4);
+            assertThat(result.conflicts()).noneMatch(ConditionalResult.Conflict::fenced);
+            assertThat(result.conflicts().get(0).found().orElseThrow().rev()).isEqualTo(1);
+            assertThat(result.conflicts().get(1).found()).isEmpty();
+            assertThat(result.conflicts().get(2).found().orElseThrow().rev()).isEqualTo(2);
+            SharedBackend other = instances.get(2);
+            assertThat(other.read("ns", "a").join().orElseThrow().rev()).isEqualTo(2);
+            assertThat(other.read("ns", "b").join().orElseThrow().rev()).isEqualTo(1);
+            assertThat(other.read("ns", "c").join()).isPresent();
+            assertThat(other.read("ns", "d").join()).isEmpty();
+            assertThat(other.read("ns", "e").join()).isPresent();
+            assertThat(other.read("ns", "f").join()).isPresent();
+        }
+
+        @Test
+        @DisplayName("a batch where nothing holds changes nothing, and a second insert of an absent key conflicts")
+        void absentConditionAdmitsOneWriter() {
+            assertThat(instances
+                            .get(0)
+                            .writeConditionally(List.of(put("k", 1, "1", ConditionalWrite.ABSENT)))
+                            .join()
+                            .conflicts())
+                    .isEmpty();
+            ConditionalResult second = instances
+                    .get(1)
+                    .writeConditionally(List.of(put("k", 1, "2", ConditionalWrite.ABSENT)))
+                    .join();
+            assertThat(second.conflicts()).hasSize(1);
+            assertThat(text(second.conflicts().get(0).found().orElseThrow())).isEqualTo("1");
+        }
+    }
+
+    @Nested
+    @DisplayName("the change feed")
+    class Feed {
+        @Test
+        @DisplayName("committed changes come in position order, deletes included, and head reaches the last")
+        void changesInOrder() {
+            SharedBackend writer = instances.get(0);
+            long first = writer.writeConditionally(List.of(put("a", 1, "1", ConditionalWrite.ABSENT)))
+                    .join()
+                    .position();
+            long second = writer.writeConditionally(List.of(ConditionalWrite.expecting(Mutation.delete("ns", "a"), 1)))
+                    .join()
+                    .position();
+            assertThat(second).isGreaterThan(first);
+            SharedBackend reader = instances.get(1);
+            assertThat(reader.head().join()).isEqualTo(second);
+            ChangePage page = reader.changesAfter(0, 100).join();
+            assertThat(page.changes()).extracting(ChangePage.Change::position).containsExactly(first, second);
+            assertThat(page.changes().get(0).record().map(SharedBackendKit::text))
+                    .contains("1");
+            assertThat(page.changes().get(1).record()).isEmpty();
+            assertThat(page.next()).isEqualTo(second);
+            assertThat(reader.changesAfter(page.next(), 100).join().changes()).isEmpty();
+            ChangePage one = reader.changesAfter(0, 1).join();
+            assertThat(one.changes()).hasSize(1);
+            assertThat(one.next()).isEqualTo(first);
+        }
+
+        @Test
+        @Timeout(value = 2, unit = TimeUnit.MINUTES)
+        @DisplayName("a change that commits late with a smaller position is not skipped: next stops before it")
+        void lateCommitIsNotSkipped() throws Exception {
+            HeldWrite late = holdOpen(instances.get(0), List.of(put("late", 1, "1", ConditionalWrite.ABSENT)));
+            SharedBackend reader = instances.get(2);
+            late.awaitHeld(); // it holds the smaller position
+            ChangePage before;
+            long early;
+            try {
+                early = instances
+                        .get(1)
+                        .writeConditionally(List.of(put("early", 1, "1", ConditionalWrite.ABSENT)))
+                        .join()
+                        .position();
+                before = reader.changesAfter(0, 100).join();
+                assertThat(before.changes())
+                        .as("changes delivered while a smaller position may still commit")
+                        .isEmpty();
+                assertThat(before.next()).isLessThan(early);
+                assertThat(reader.head().join()).isLessThan(early);
+            } finally {
+                late.commit(); // also when an assertion failed: a transaction left open would hold back every feed
+            }
+            long latePosition = late.commit().get(1, TimeUnit.MINUTES).position();
+            assertThat(latePosition).isLessThan(early);
+            ChangePage after = reader.changesAfter(before.next(), 100).join();
+            assertThat(after.changes()).extracting(ChangePage.Change::key).containsExactly("late", "early");
+            assertThat(after.next()).isEqualTo(early);
+        }
+
+        @Test
+        @Timeout(value = 1, unit = TimeUnit.MINUTES)
+        @DisplayName("a commit in one instance wakes the change listeners of another")
+        void commitWakesListeners() throws Exception {
+            CountDownLatch woken = new CountDownLatch(1);
+            try (AutoCloseable handle = instances.get(1).onChanges(woken::countDown)) {
+                // a hint may be lost while the listener connects: keep committing until one wakes it
+                int n = 0;
+                do {
+                    instances
+                            .get(0)
+                            .writeConditionally(List.of(put("k" + n++, 1, "1", ConditionalWrite.ANY_REV)))
+                            .join();
+                } while (!woken.await(200, TimeUnit.MILLISECONDS));
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("leases")
+    class Leases {
+        @Test
+        @DisplayName("a held lease is refused to another holder; an expired one is taken with a greater token")
+        void expiredLeaseIsTakenWithAGreaterToken() {
+            SharedBackend one = instances.get(0);
+            SharedBackend two = instances.get(1);
+            Lease held = one.acquireLease("ns", "k", "one", Duration.ofMinutes(1))
+                    .join()
+                    .orElseThrow();
+            assertThat(two.acquireLease("ns", "k", "two", Duration.ofMinutes(1)).join())
+                    .isEmpty();
+            assertThat(one.releaseLease(held).join()).isTrue();
+            assertThat(one.releaseLease(held).join()).isFalse();
+            Lease expired =
+                    two.acquireLease("ns", "k", "two", Duration.ZERO).join().orElseThrow();
+            assertThat(expired.token()).isGreaterThan(held.token());
+            assertThat(two.renewLease(expired, Duration.ofMinutes(1)).join()).isEmpty();
+            Lease third = one.acquireLease("ns", "k", "three", Duration.ofMinutes(1))
+                    .join()
+                    .orElseThrow();
+            assertThat(third.token()).isGreaterThan(expired.token());
+            Lease renewed = one.renewLease(third, Duration.ofMinutes(2)).join().orElseThrow();
+            assertThat(renewed.token()).isEqualTo(third.token());
+            assertThat(renewed.expiresAt()).isAfter(third.expiresAt());
+        }
+
+        @Test
+        @DisplayName("a write carrying a stale fencing token is refused as fenced; the current token's write commits")
+        void staleTokenIsFenced() {
+            SharedBackend one = instances.get(0);
+            SharedBackend two = instances.get(1);
+            Lease stale =
+                    one.acquireLease("ns", "k", "one", Duration.ZERO).join().orElseThrow();
+            Lease current = two.acquireLease("ns", "k", "two", Duration.ofMinutes(1))
+                    .join()
+                    .orElseThrow();
+            ConditionalResult refused = one.writeConditionally(List.of(new ConditionalWrite(
+                            Mutation.put("ns", record("ns", "k", 1, "\"one\"")),
+                            ConditionalWrite.ANY_REV,
+                            stale.token())))
+                    .join();
+            assertThat(refused.conflicts()).singleElement().satisfies(c -> assertThat(c.fenced())
+                    .isTrue());
+            assertThat(one.read("ns", "k").join()).isEmpty();
+            ConditionalResult written = two.writeConditionally(List.of(new ConditionalWrite(
+                            Mutation.put("ns", record("ns", "k", 1, "\"two\"")),
+                            ConditionalWrite.ANY_REV,
+                            current.token())))
+                    .join();
+            assertThat(written.conflicts()).isEmpty();
+            assertThat(one.read("ns", "k").join().map(SharedBackendKit::text)).contains("\"two\"");
+        }
+
+        @Test
+        @Timeout(value = 2, unit = TimeUnit.MINUTES)
+        @DisplayName("tokens of one key never repeat, whichever instances race for it")
+        void tokensNeverRepeat() throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(INSTANCES);
+            CyclicBarrier start = new CyclicBarrier(INSTANCES);
+            try {
+                List<Future<List<Long>>> grants = new ArrayList<>();
+                for (SharedBackend backend : instances) {
+                    grants.add(pool.submit(() -> {
+                        start.await();
+                        List<Long> tokens = new ArrayList<>();
+                        for (int i = 0; i < 50; i++) {
+                            backend.acquireLease("ns", "k", "h", Duration.ZERO)
+                                    .join()
+                                    .ifPresent(l -> tokens.add(l.token()));
+                        }
+                        return tokens;
+                    }));
+                }
+                Set<Long> all = new HashSet<>();
+                int count = 0;
+                for (Future<List<Long>> f : grants) {
+                    List<Long> tokens = f.get();
+                    assertThat(tokens).as("one instance's tokens").isSorted();
+                    all.addAll(tokens);
+                    count += tokens.size();
+                }
+                assertThat(all).hasSize(count);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+}
