@@ -182,10 +182,13 @@ class ConcurrencyTest {
         Datastore store = open("none");
         store.set("seq", 0);
         int changes = 2_000;
+        // read here, not in the observer: under load the observer may start only after the writer is done, and
+        // would then wait for a change after the last one (this test hung so, twice, with the engine right)
+        long startRev = store.getDocument("seq").orElseThrow().rev();
         CompletableFuture<List<Integer>> observer = CompletableFuture.supplyAsync(
                 () -> {
                     List<Integer> observed = new ArrayList<>();
-                    long rev = store.getDocument("seq").orElseThrow().rev();
+                    long rev = startRev;
                     while (observed.size() < changes) {
                         // register, then check the rev we last saw: a change in between is caught by the rev
                         CompletableFuture<Optional<Document>> next =
