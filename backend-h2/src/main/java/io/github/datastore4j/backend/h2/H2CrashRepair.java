@@ -56,7 +56,8 @@ final class H2CrashRepair {
      *     file is then as it was, and the next open repairs it again
      */
     static boolean repairIfUnclean(Path file) {
-        if (closedCleanly(file)) {
+        byte[] headerBlocks = readHeaderBlocks(file);
+        if (closedCleanly(headerBlocks)) {
             return false;
         }
         long started = System.nanoTime();
@@ -80,7 +81,7 @@ final class H2CrashRepair {
             throw new BackendException(
                     "cannot recover H2 database file " + file + " after an unclean shutdown: " + e, e);
         }
-        long named = versionNamedByHeader(file);
+        long named = versionNamedBy(headerBlocks);
         if (named > 0 && store.getCurrentVersion() == 0) {
             store.closeImmediately(); // writes nothing: the file stays as it is for whoever restores it
             throw new CorruptDataException("H2 database file " + file + " is corrupt: its header names version " + named
@@ -101,8 +102,7 @@ final class H2CrashRepair {
     }
 
     /** The highest version a readable header block names, or 0 (a new store's header names none). */
-    private static long versionNamedByHeader(Path file) {
-        byte[] blocks = readHeaderBlocks(file);
+    private static long versionNamedBy(byte[] blocks) {
         long version = 0;
         for (int start = 0; start + BLOCK <= blocks.length; start += BLOCK) {
             String value = field(new String(blocks, start, BLOCK, StandardCharsets.ISO_8859_1), "version");
@@ -122,7 +122,10 @@ final class H2CrashRepair {
      * Anything else (a header being rewritten, a damaged block) is treated as unclean, which only costs a scan.
      */
     static boolean closedCleanly(Path file) {
-        byte[] blocks = readHeaderBlocks(file);
+        return closedCleanly(readHeaderBlocks(file));
+    }
+
+    private static boolean closedCleanly(byte[] blocks) {
         if (blocks.length < 2 * BLOCK || !Arrays.equals(blocks, 0, BLOCK, blocks, BLOCK, 2 * BLOCK)) {
             return false;
         }

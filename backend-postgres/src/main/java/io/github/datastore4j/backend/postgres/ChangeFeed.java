@@ -47,7 +47,7 @@ final class ChangeFeed {
     }
 
     /** The position below the first change that is not safe yet (0 if none), in one statement. */
-    static String headQuery(String schema) {
+    private static String headQuery(String schema) {
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
         return "WITH u AS (SELECT min(c.position) AS p FROM " + changes
                 + " c WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot()))"

@@ -35,10 +35,13 @@ import java.util.Set;
 final class ConditionalWriter {
     private final String main;
     private final String finish;
-    private final String headOfFeed;
+    /** The change feed, whose head a batch that committed no change reports as its position. */
+    private final ChangeFeed changeFeed;
+
     private final String records;
 
-    ConditionalWriter(String schema, String channel) {
+    ConditionalWriter(String schema, String channel, ChangeFeed changeFeed) {
+        this.changeFeed = changeFeed;
         String records = PostgresSchema.table(schema, "datastore4j_records");
         this.records = records;
         String leases = PostgresSchema.table(schema, "datastore4j_leases");
@@ -83,7 +86,6 @@ final class ConditionalWriter {
         this.finish = "SELECT w.ns, r.k, r.rev, r.schema_version, r.checksum, r.value, r.metadata"
                 + " FROM unnest(?::varchar[], ?::bytea[]) AS w(ns, k) LEFT JOIN " + records
                 + " r ON r.ns = w.ns AND r.k = w.k";
-        this.headOfFeed = ChangeFeed.headQuery(schema);
     }
 
     /**
@@ -180,7 +182,7 @@ final class ConditionalWriter {
             }
         }
         if (last == 0 && feed) {
-            last = head(connection);
+            last = changeFeed.head(connection);
         }
         return new ConditionalResult(conflicts, last);
     }
@@ -226,16 +228,6 @@ final class ConditionalWriter {
                 write.mutation().key());
         connection.commit();
         return found;
-    }
-
-    private long head(Connection connection) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(headOfFeed);
-                ResultSet rows = statement.executeQuery()) {
-            rows.next();
-            long head = rows.getLong(1);
-            connection.commit();
-            return head;
-        }
     }
 
     /** A key as stored: its UTF-8 bytes (valid keys have no unpaired surrogate, so this is lossless). */

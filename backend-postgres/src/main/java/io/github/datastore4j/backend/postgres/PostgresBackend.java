@@ -71,8 +71,8 @@ final class PostgresBackend implements SharedBackend {
         this.lock = lock;
         this.fsync = fsync;
         String channel = "datastore4j." + target.schema();
-        this.writer = new ConditionalWriter(target.schema(), channel);
         this.feed = new ChangeFeed(target.schema());
+        this.writer = new ConditionalWriter(target.schema(), channel, feed);
         this.leases = new Leases(target.schema());
         this.hints = new ChangeHints(target, channel);
         this.records = PostgresSchema.table(target.schema(), "datastore4j_records");
