@@ -49,8 +49,8 @@ final class FeedFollower implements AutoCloseable {
     private volatile long position;
     /** A hint came since the thread last looked; guarded by {@link #lock}. */
     private boolean hinted;
-    /** Guarded by {@link #lock}. */
-    private boolean closed;
+    /** Written under {@link #lock} (so waits see it), read anywhere. */
+    private volatile boolean closed;
 
     private AutoCloseable hint;
 
@@ -216,12 +216,7 @@ final class FeedFollower implements AutoCloseable {
     }
 
     private boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return closed;
     }
 
     /** Stops the thread and fails callers of {@link #reached} still waiting. Idempotent. */

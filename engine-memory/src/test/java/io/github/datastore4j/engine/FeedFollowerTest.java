@@ -91,14 +91,6 @@ class FeedFollowerTest {
         assertThat(feed.listeners).isEmpty();
     }
 
-    @Test
-    void theEngineRefusesASharedBackendUntilItHasASharedMode() {
-        assertThatThrownBy(() -> new EngineStorage("test:", feed, io.github.datastore4j.api.StorageOptions.defaults()))
-                .isInstanceOf(io.github.datastore4j.api.DatastoreException.class)
-                .hasMessageContaining("shared between processes")
-                .hasMessageContaining("no shared mode yet");
-    }
-
     private FeedFollower follower(Duration heartbeat) {
         FeedFollower follower =
                 new FeedFollower(feed, 0, heartbeat, Duration.ofMillis(200), "test", c -> delivered.add(c.position()));
