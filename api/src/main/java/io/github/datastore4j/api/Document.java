@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.github.datastore4j.api.internal.DocumentBridge;
 import io.github.datastore4j.api.spi.JacksonAccess;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -118,6 +120,23 @@ public final class Document {
         } catch (JacksonException e) {
             throw new WrongTypeException("value of key '" + key + "' does not map to " + type.getName() + ": "
                     + e.getOriginalMessage() + JacksonAccess.hint(type));
+        }
+    }
+
+    /**
+     * The value mapped to a generic type, such as {@code new TypeReference<List<Result>>() {}}, with the same mapper as
+     * {@link #value(Class)}: elements of a {@code List<Result>} are {@code Result}s, not maps.
+     *
+     * @throws DatastoreException with {@link ErrorCode#WRONG_TYPE} if the value does not map to {@code type}
+     */
+    public <T> T value(TypeReference<T> type) {
+        requireNonNull(type, "type");
+        JavaType javaType = mapper.constructType(type);
+        try {
+            return mapper.treeToValue(value, javaType);
+        } catch (JacksonException e) {
+            throw new WrongTypeException("value of key '" + key + "' does not map to " + javaType + ": "
+                    + e.getOriginalMessage() + JacksonAccess.hint(javaType.getRawClass()));
         }
     }
 

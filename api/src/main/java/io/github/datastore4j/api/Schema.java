@@ -9,13 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The shape of a namespace's values over time: an ordered list of {@link Migration}s, step {@code N} taking a value
- * from version {@code N} to {@code N + 1}, and an optional template new keys start from. The schema's {@link
- * #version()} is the number of steps; every write made under it records that version.
+ * from version {@code N} to {@code N + 1}, and optionally a template new keys start from, metadata defaults and seed
+ * documents. The schema's {@link #version()} is the number of steps; every write made under it records that version.
  *
  * <pre>{@code
  * Schema profiles = Schema.builder()
@@ -26,17 +24,22 @@ import tools.jackson.databind.node.ObjectNode;
  * Datastore store = storage.datastore("profiles", profiles);
  * }</pre>
  *
- * <p>Immutable and thread-safe once built; the template is copied in and handed out as copies.
+ * <p><b>Mapping.</b> The template, the metadata defaults and the seed values are mapped to JSON when a namespace opens
+ * under the schema, by the opening storage's mapper ({@link StorageOptions#jsonMapper()}) and under the rules of
+ * {@link Datastore#set}: one schema serves storages with different mappers, and a value that mapper cannot map is
+ * refused then, by {@link Storage#datastore(String, Schema)}, with {@link ErrorCode#INVALID_VALUE} naming it. Each
+ * value is kept as given until it is mapped (a {@link JsonNode} too, copied only then, after the checks on its depth
+ * and size), so build a schema from values that no longer change.
+ *
+ * <p>Immutable and thread-safe once built, provided the objects it was given are not changed.
  */
 public final class Schema {
-    private static final JsonMapper MAPPER = JsonMapper.shared();
-
     private final List<Migration> steps;
-    private final JsonNode template;
-    private final ObjectNode metadataTemplate;
-    private final Map<String, JsonNode> seed;
+    private final Object template;
+    private final Object metadataTemplate;
+    private final Map<String, Object> seed;
 
-    private Schema(List<Migration> steps, JsonNode template, ObjectNode metadataTemplate, Map<String, JsonNode> seed) {
+    private Schema(List<Migration> steps, Object template, Object metadataTemplate, Map<String, Object> seed) {
         this.steps = List.copyOf(steps);
         this.template = template;
         this.metadataTemplate = metadataTemplate;
@@ -57,27 +60,29 @@ public final class Schema {
         return steps.get(fromVersion);
     }
 
-    /** A copy of the value new keys start from, if there is one. */
-    public Optional<JsonNode> template() {
-        return Optional.ofNullable(template).map(JsonNode::deepCopy);
+    /**
+     * The value new keys start from, as given to the builder, if there is one; a storage maps it when a namespace
+     * opens under this schema.
+     */
+    public Optional<Object> template() {
+        return Optional.ofNullable(template);
     }
 
     /**
-     * A copy of the metadata defaults, if there are any: a new document's metadata starts as this object, and a
-     * field of it that a stored document's metadata lacks reads as its default.
+     * The metadata defaults as given to the builder, if there are any: mapped to a JSON object when a namespace opens,
+     * a new document's metadata starts as that object, and a field of it that a stored document's metadata lacks
+     * reads as its default.
      */
-    public Optional<ObjectNode> metadataTemplate() {
-        return Optional.ofNullable(metadataTemplate).map(ObjectNode::deepCopy);
+    public Optional<Object> metadataTemplate() {
+        return Optional.ofNullable(metadataTemplate);
     }
 
     /**
-     * Documents written when the namespace is opened under this schema and holds no key, in the order given: seed
-     * data for a new store. A namespace that holds anything is left alone. Copies.
+     * The documents written when a namespace is opened under this schema and holds no key, in the order given: seed
+     * data for a new store, key → value as given to the builder. A namespace that holds anything is left alone.
      */
-    public Map<String, JsonNode> seed() {
-        Map<String, JsonNode> copy = new LinkedHashMap<>();
-        seed.forEach((key, value) -> copy.put(key, value.deepCopy()));
-        return copy;
+    public Map<String, Object> seed() {
+        return seed;
     }
 
     @Override
@@ -87,48 +92,40 @@ public final class Schema {
                 + (seed.isEmpty() ? "" : ", " + seed.size() + " seed documents") + "]";
     }
 
+    /** Builds a {@link Schema}; not thread-safe. */
     public static final class Builder {
         private final List<Migration> steps = new ArrayList<>();
-        private final Map<String, JsonNode> seed = new LinkedHashMap<>();
-        private JsonNode template;
-        private ObjectNode metadataTemplate;
+        private final Map<String, Object> seed = new LinkedHashMap<>();
+        private Object template;
+        private Object metadataTemplate;
 
         private Builder() {}
 
         /**
-         * The value a key starts from when first written by {@code update}: any value Jackson can map, copied now.
+         * The value a key starts from when first written by {@code update} or a session: anything {@link
+         * Datastore#set} accepts, mapped when a namespace opens (see the class comment).
          *
-         * @throws IllegalArgumentException if the value does not map to JSON
+         * @throws IllegalArgumentException if {@code value} is a {@code MissingNode}, which is not a JSON value
          */
         public Builder template(Object value) {
-            requireNonNull(value, "template");
-            try {
-                this.template = MAPPER.valueToTree(value);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("template does not map to JSON: " + e.getMessage(), e);
-            }
+            this.template = given("template", value);
             return this;
         }
 
         /**
-         * Sets the metadata defaults: a JSON object, from anything Jackson maps to one (a {@code Map}, a record, a
-         * POJO, an {@code ObjectNode}), copied now. See {@link Schema#metadataTemplate()}.
+         * Sets the metadata defaults: anything that maps to a JSON object (a {@code Map}, a record, a POJO, an
+         * {@code ObjectNode}), mapped when a namespace opens (see the class comment and {@link
+         * Schema#metadataTemplate()}).
          *
-         * @throws IllegalArgumentException if {@code metadata} does not map to a JSON object
+         * @throws IllegalArgumentException if {@code metadata} is a {@code JsonNode} other than an object
          */
         public Builder metadataTemplate(Object metadata) {
-            requireNonNull(metadata, "metadataTemplate");
-            JsonNode tree;
-            try {
-                tree = MAPPER.valueToTree(metadata);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("metadata template does not map to JSON: " + e.getMessage(), e);
+            Object given = given("metadataTemplate", metadata);
+            if (given instanceof JsonNode && !((JsonNode) given).isObject()) {
+                throw new IllegalArgumentException("metadata template must be a JSON object, was "
+                        + ((JsonNode) given).getNodeType() + ": " + given);
             }
-            if (!(tree instanceof ObjectNode)) {
-                throw new IllegalArgumentException(
-                        "metadata template must be a JSON object, was " + tree.getNodeType() + ": " + tree);
-            }
-            this.metadataTemplate = (ObjectNode) tree;
+            this.metadataTemplate = given;
             return this;
         }
 
@@ -149,24 +146,26 @@ public final class Schema {
         }
 
         /**
-         * Adds seed documents, key → any value Jackson can map, copied now; see {@link Schema#seed()}. Keys are
-         * checked when the namespace opens.
+         * Adds seed documents, key → anything {@link Datastore#set} accepts, mapped when a namespace opens (see the
+         * class comment and {@link Schema#seed()}). Keys are checked when the namespace opens.
          *
-         * @throws IllegalArgumentException if a value does not map to JSON
+         * @throws IllegalArgumentException if a value is a {@code MissingNode}
          */
         public Builder seed(Map<String, ?> documents) {
             requireNonNull(documents, "documents");
             documents.forEach((key, value) -> {
                 requireNonNull(key, "seed key");
-                requireNonNull(value, () -> "seed value of key '" + key + "'");
-                try {
-                    seed.put(key, MAPPER.valueToTree(value));
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException(
-                            "seed value of key '" + key + "' does not map to JSON: " + e.getMessage(), e);
-                }
+                seed.put(key, given("seed value of key '" + key + "'", value));
             });
             return this;
+        }
+
+        private static Object given(String what, Object value) {
+            requireNonNull(value, what);
+            if (value instanceof JsonNode && ((JsonNode) value).isMissingNode()) {
+                throw new IllegalArgumentException(what + " is MissingNode, which is not a JSON value");
+            }
+            return value;
         }
 
         public Schema build() {

@@ -8,9 +8,12 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -28,6 +31,7 @@ class DocumentTest {
                         "String key()",
                         "JsonNode value()",
                         "Object value(Class)",
+                        "Object value(TypeReference)",
                         "ObjectNode metadata()",
                         "long rev()",
                         "int schemaVersion()",
@@ -71,6 +75,23 @@ class DocumentTest {
         assertThatThrownBy(() -> Document.of("k", value, 1, -1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("schemaVersion must not be negative, was -1");
+    }
+
+    record Result(String worker, int score) {}
+
+    @Test
+    @DisplayName("value(TypeReference) maps generic types element by element, and names the type it cannot map")
+    void valueByTypeReference() {
+        JsonNode results = JsonNodeFactory.instance
+                .arrayNode()
+                .add(JsonNodeFactory.instance.objectNode().put("worker", "w1").put("score", 3));
+        Document document = Document.of("results", results, 1, 0);
+        assertThat(document.value(new TypeReference<List<Result>>() {})).containsExactly(new Result("w1", 3));
+        assertThat(document.value(List.class).get(0)).as("by Class: a map").isInstanceOf(Map.class);
+        assertThatThrownBy(() -> document.value(new TypeReference<Map<String, Result>>() {}))
+                .isInstanceOf(WrongTypeException.class)
+                .hasMessageContaining("value of key 'results' does not map to")
+                .hasMessageContaining("java.util.Map");
     }
 
     private static String signature(Method method) {

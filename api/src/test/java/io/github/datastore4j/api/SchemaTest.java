@@ -3,9 +3,13 @@ package io.github.datastore4j.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.MissingNode;
 
 class SchemaTest {
 
@@ -25,50 +29,51 @@ class SchemaTest {
     }
 
     @Test
-    void theTemplateIsCopiedInAndOut() {
-        Map<String, Object> given = new java.util.HashMap<>(Map.of("coins", 10));
-        Schema schema = Schema.builder().template(given).build();
-        given.put("coins", 99);
-        ObjectNode handedOut = (ObjectNode) schema.template().orElseThrow();
-        handedOut.put("coins", 1);
-        assertThat(schema.template().orElseThrow().get("coins").asInt()).isEqualTo(10);
+    @DisplayName("the template, metadata defaults and seed are kept as given, for the storage's mapper to map")
+    void valuesAreKeptAsGivenForTheStorageToMap() {
+        Object template = new Object();
+        Map<String, Object> metadata = Map.of("server", "eu-1");
+        Schema schema = Schema.builder()
+                .template(template)
+                .metadataTemplate(metadata)
+                .seed(Map.of("a", template))
+                .build();
+        assertThat(schema.template()).containsSame(template);
+        assertThat(schema.metadataTemplate()).containsSame(metadata);
+        assertThat(schema.seed()).containsExactly(Map.entry("a", template));
+        assertThatThrownBy(() -> schema.seed().put("b", 1)).isInstanceOf(UnsupportedOperationException.class);
         assertThat(Schema.builder().build().template()).isEmpty();
+        assertThat(Schema.builder().build().metadataTemplate()).isEmpty();
     }
 
     @Test
-    void aTemplateThatIsNotJsonIsRefused() {
-        Object unmappable = new Object() {
-            public String getValue() {
-                throw new IllegalStateException("no");
-            }
-        };
-        assertThatThrownBy(() -> Schema.builder().template(unmappable))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("template does not map to JSON");
-    }
-
-    @Test
-    void seedKeepsOrderAndIsCopied() {
-        Map<String, Object> config = new java.util.HashMap<>(Map.of("max", 8));
-        java.util.LinkedHashMap<String, Object> documents = new java.util.LinkedHashMap<>();
-        documents.put("b", config);
+    void seedKeepsTheOrderGiven() {
+        LinkedHashMap<String, Object> documents = new LinkedHashMap<>();
+        documents.put("b", 1);
         documents.put("a", "text");
-        Schema schema = Schema.builder().seed(documents).build();
-        config.put("max", 99);
-        assertThat(schema.seed().keySet()).containsExactly("b", "a");
-        ((ObjectNode) schema.seed().get("b")).put("max", 1);
-        assertThat(schema.seed().get("b").get("max").asInt()).isEqualTo(8);
+        documents.put("c", 2);
+        assertThat(Schema.builder().seed(documents).build().seed().keySet()).containsExactly("b", "a", "c");
     }
 
     @Test
-    void aSeedValueThatIsNotJsonIsRefusedNamingItsKey() {
-        Object unmappable = new Object() {
-            public String getValue() {
-                throw new IllegalStateException("no");
-            }
-        };
-        assertThatThrownBy(() -> Schema.builder().seed(Map.of("broken", unmappable)))
+    @DisplayName("what is certainly not JSON is refused when given, naming it")
+    void whatIsCertainlyNotJsonIsRefusedWhenGiven() {
+        assertThatThrownBy(() -> Schema.builder().template(MissingNode.getInstance()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("seed value of key 'broken'");
+                .hasMessageContaining("template is MissingNode");
+        assertThatThrownBy(() -> Schema.builder().seed(Map.of("gone", MissingNode.getInstance())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("seed value of key 'gone'");
+        assertThatThrownBy(() -> Schema.builder().metadataTemplate(JsonNodeFactory.instance.arrayNode()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("metadata template must be a JSON object, was ARRAY");
+        assertThatThrownBy(() -> Schema.builder().template(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("template");
+        Map<String, Object> withNull = new HashMap<>();
+        withNull.put("k", null);
+        assertThatThrownBy(() -> Schema.builder().seed(withNull))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("seed value of key 'k'");
     }
 }

@@ -122,8 +122,8 @@ final class EngineStorage implements Storage {
     public Datastore datastore(String namespace) {
         Names.requireValidNamespace(namespace);
         ensureOpen();
-        Namespace opened =
-                namespaces.computeIfAbsent(namespace, name -> new Namespace(this, name, codec, readAll(name), null));
+        Namespace opened = namespaces.computeIfAbsent(
+                namespace, name -> new Namespace(this, name, codec, readAll(name), SchemaValues.NONE));
         ensureOpen(); // it may have closed while the namespace loaded: what loaded is no longer served
         return opened.sync();
     }
@@ -143,15 +143,16 @@ final class EngineStorage implements Storage {
         requireNonNull(schema, "schema");
         ensureOpen();
         Namespace opened = namespaces.computeIfAbsent(namespace, name -> {
+            SchemaValues values = SchemaValues.map(codec, name, schema);
             Map<String, StoredValue> loaded = readAll(name);
             List<String> unsaved;
             if (loaded.isEmpty()) {
                 progress.batchCommitted(0, 0, 0);
-                unsaved = seed(name, loaded, schema);
+                unsaved = seed(name, loaded, values);
             } else {
                 unsaved = migrateLoaded(name, loaded, schema, commitNow, progress);
             }
-            Namespace created = new Namespace(this, name, codec, loaded, schema);
+            Namespace created = new Namespace(this, name, codec, loaded, values);
             unsaved.forEach(created::markDirty); // empty once committed
             return created;
         });
@@ -219,13 +220,13 @@ final class EngineStorage implements Storage {
     }
 
     /** Writes the schema's seed documents into the empty {@code loaded}; returns what is left to save. */
-    private List<String> seed(String namespace, Map<String, StoredValue> loaded, Schema schema) {
+    private List<String> seed(String namespace, Map<String, StoredValue> loaded, SchemaValues values) {
         List<StoredValue> seeded = new ArrayList<>();
-        schema.seed().forEach((key, tree) -> {
+        values.seed().forEach((key, tree) -> {
             Names.requireValidKey(key);
-            ObjectNode metadata = schema.metadataTemplate().orElseGet(JsonCodec::emptyObject);
+            ObjectNode metadata = values.metadata();
             StoredValue value = new StoredValue(
-                    codec.document(key, tree, metadata, 1, schema.version()),
+                    codec.document(key, tree, metadata, 1, values.schema().version()),
                     codec.toBytes(namespace, key, tree),
                     codec.metadataBytes(namespace, key, metadata));
             loaded.put(key, value);

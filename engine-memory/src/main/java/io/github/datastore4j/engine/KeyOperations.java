@@ -7,7 +7,6 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.KeyNotFoundException;
-import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.WrongTypeException;
 import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Names;
@@ -35,13 +34,11 @@ final class KeyOperations {
     private final Namespace ns;
     private final String name;
     private final JsonCodec codec;
-    private final Schema schema;
 
-    KeyOperations(Namespace ns, String name, JsonCodec codec, Schema schema) {
+    KeyOperations(Namespace ns, String name, JsonCodec codec) {
         this.ns = ns;
         this.name = name;
         this.codec = codec;
-        this.schema = schema;
     }
 
     CompletableFuture<Optional<ObjectNode>> getMetadata(String key) {
@@ -208,7 +205,7 @@ final class KeyOperations {
                     ? (typed
                             ? EngineDocuments.value(before.document())
                             : before.document().value())
-                    : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
+                    : ns.newValue();
             JsonNode updated;
             try {
                 updated = function.apply(current);

@@ -63,6 +63,8 @@ final class Namespace implements AsyncDatastore {
     private final BlockingDatastore blocking;
     /** The schema this namespace was opened under, or {@code null}: then writes keep the version they found. */
     private final Schema schema;
+
+    private final SchemaValues schemaValues;
     /** The metadata of a new key, the schema's metadata template (or empty), shared by every such document. */
     private final ObjectNode newMetadata;
 
@@ -74,19 +76,23 @@ final class Namespace implements AsyncDatastore {
     private final Persistence persistence;
     private final Listeners listeners;
 
-    Namespace(EngineStorage storage, String name, JsonCodec codec, Map<String, StoredValue> loaded, Schema schema) {
+    Namespace(
+            EngineStorage storage,
+            String name,
+            JsonCodec codec,
+            Map<String, StoredValue> loaded,
+            SchemaValues schemaValues) {
         this.storage = storage;
         this.name = name;
         this.codec = codec;
-        this.schema = schema;
+        this.schema = schemaValues.schema();
+        this.schemaValues = schemaValues;
         this.blocking = new BlockingDatastore(this);
-        this.newMetadata = schema == null
-                ? JsonCodec.emptyObject()
-                : schema.metadataTemplate().orElseGet(JsonCodec::emptyObject);
+        this.newMetadata = schemaValues.metadata();
         this.newMetadataJson = codec.metadataBytes(name, "(metadata template)", newMetadata);
-        this.operations = new KeyOperations(this, name, codec, schema);
+        this.operations = new KeyOperations(this, name, codec);
         this.waits = new Waits(this, storage, name, codec);
-        this.sessions = new Sessions(this, storage, name, codec, schema);
+        this.sessions = new Sessions(this, storage, name, codec);
         this.queries = new Queries(this, storage);
         this.persistence = new Persistence(this, storage, name, schema);
         this.listeners = new Listeners(this, storage, name);
@@ -108,6 +114,11 @@ final class Namespace implements AsyncDatastore {
 
     Schema schema() {
         return schema;
+    }
+
+    /** What {@code update} of a key that does not exist starts from: a copy of the schema's template, or MissingNode. */
+    JsonNode newValue() {
+        return schemaValues.newValue();
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
-import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.spi.Names;
 import java.time.Duration;
@@ -34,7 +33,6 @@ final class Sessions {
     private final EngineStorage storage;
     private final String name;
     private final JsonCodec codec;
-    private final Schema schema;
     /** Session grants by key; changed only inside the key's slot. */
     private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
     /** Acquire attempts waiting for a key; run again when it is freed or its lease ends. */
@@ -46,12 +44,11 @@ final class Sessions {
     /** Open sessions, for the auto-save. */
     private final Set<EngineSession> sessions = ConcurrentHashMap.newKeySet();
 
-    Sessions(Namespace ns, EngineStorage storage, String name, JsonCodec codec, Schema schema) {
+    Sessions(Namespace ns, EngineStorage storage, String name, JsonCodec codec) {
         this.ns = ns;
         this.storage = storage;
         this.name = name;
         this.codec = codec;
-        this.schema = schema;
     }
 
     /** A grant of a key: its fencing token and when it ends, on {@link System#nanoTime()}'s scale. */
@@ -166,9 +163,7 @@ final class Sessions {
             }
             Lease granted = new Lease(leaseTokens.incrementAndGet(), now + leaseNanos);
             leases.put(key, granted);
-            JsonNode working = slot.current != null
-                    ? slot.current.document().value()
-                    : schema == null ? JsonCodec.missing() : schema.template().orElseGet(JsonCodec::missing);
+            JsonNode working = slot.current != null ? slot.current.document().value() : ns.newValue();
             EngineSession session = new EngineSession(ns, key, granted.token, working);
             if (result.complete(session)) {
                 sessions.add(session);

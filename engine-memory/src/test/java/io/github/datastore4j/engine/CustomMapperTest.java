@@ -20,6 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.ValueDeserializer;
@@ -95,6 +96,8 @@ class CustomMapperTest {
             assertThat(store.get("price", Money.class)).contains(new Money(new BigDecimal("13.50"), "EUR"));
             store.push("history", new Money(BigDecimal.TEN, "USD"));
             assertThat(store.get("history").orElseThrow().get(0).asString()).isEqualTo("10 USD");
+            assertThat(store.getDocument("history").orElseThrow().value(new TypeReference<List<Money>>() {}))
+                    .containsExactly(new Money(BigDecimal.TEN, "USD"));
         }
     }
 
@@ -159,6 +162,57 @@ class CustomMapperTest {
                         second.datastore("fresh", schema).getDocument("start").orElseThrow();
                 assertThat(seeded.value(Money.class)).isEqualTo(new Money(BigDecimal.ONE, "USD"));
             }
+        }
+    }
+
+    @Test
+    @DisplayName("a schema's template, metadata defaults and seed values map with the storage's mapper")
+    void schemaValuesMapWithTheStoragesMapper() {
+        Schema schema = Schema.builder()
+                .template(Map.of("price", new Money(BigDecimal.ONE, "EUR")))
+                .metadataTemplate(Map.of("list", new Money(BigDecimal.TEN, "USD")))
+                .seed(Map.of("start", new Money(new BigDecimal("2"), "GBP")))
+                .build();
+        StorageOptions options =
+                StorageOptions.builder().jsonMapper(moneyMapper()).build();
+        try (Storage storage = Storage.open("memory:?durability=none", options)) {
+            Datastore store = storage.datastore("shop", schema);
+            assertThat(store.get("start", Money.class)).contains(new Money(new BigDecimal("2"), "GBP"));
+            Document created = store.update("item", v -> v);
+            assertThat(created.value().get("price").asString()).isEqualTo("1 EUR");
+            assertThat(store.getMetadata("item").orElseThrow().get("list").asString())
+                    .isEqualTo("10 USD");
+        }
+    }
+
+    @Test
+    @DisplayName("a schema value the storage's mapper cannot map is refused when the namespace opens, naming it")
+    void anUnmappableSchemaValueIsRefusedAtOpen() {
+        Schema template = Schema.builder()
+                .template(Map.of("price", new Money(BigDecimal.ONE, "EUR")))
+                .build();
+        Schema seed = Schema.builder()
+                .seed(Map.of("start", new Money(BigDecimal.ONE, "EUR")))
+                .build();
+        Schema metadata = Schema.builder().metadataTemplate(List.of(1, 2)).build();
+        try (Storage storage = Storage.open("memory:?durability=none")) {
+            assertThatThrownBy(() -> storage.datastore("a", template))
+                    .isInstanceOf(DatastoreException.class)
+                    .hasMessageContaining("template")
+                    .hasMessageContaining("namespace 'a'")
+                    .hasMessageContaining(Money.class.getName());
+            assertThatThrownBy(() -> storage.datastore("b", seed))
+                    .isInstanceOf(DatastoreException.class)
+                    .hasMessageContaining("seed")
+                    .hasMessageContaining("key 'start'");
+            assertThatThrownBy(() -> storage.datastore("c", metadata))
+                    .isInstanceOf(DatastoreException.class)
+                    .hasMessageContaining("metadata template")
+                    .hasMessageContaining("must be a JSON object");
+            assertThat(storage.namespaces())
+                    .as("nothing opened, nothing stored")
+                    .isEmpty();
+            assertThat(storage.datastore("a").size()).isZero();
         }
     }
 

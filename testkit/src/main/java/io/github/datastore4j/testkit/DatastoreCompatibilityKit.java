@@ -1474,9 +1474,12 @@ public abstract class DatastoreCompatibilityKit {
                     "new", meta -> meta.put("visits", meta.get("visits").asInt() + 1));
             assertThat(profiles.getMetadata("new").orElseThrow().get("visits").asInt())
                     .isEqualTo(1);
-            assertThatThrownBy(() -> Schema.builder().metadataTemplate(List.of(1)))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("JSON object");
+            Schema notAnObject = Schema.builder().metadataTemplate(List.of(1)).build();
+            assertThatThrownBy(() -> storage.datastore("listed", notAnObject))
+                    .as("mapped when the namespace opens, and refused then")
+                    .isInstanceOf(DatastoreException.class)
+                    .hasMessageContaining("metadata template")
+                    .hasMessageContaining("must be a JSON object");
         }
 
         @Test
