@@ -7,6 +7,7 @@ import io.github.datastore4j.api.spi.ChangePage.Change;
 import io.github.datastore4j.api.spi.SharedBackend;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows a {@link SharedBackend}'s change feed and hands every change to a sink exactly once, in feed order: how a
- * shared engine learns what other processes wrote.
+ * Follows one namespace's change feed on a {@link SharedBackend} and hands every change to a sink exactly once, in
+ * feed order: how a shared engine learns what other processes wrote.
  *
  * <p>It reads a page whenever the backend's wake-up hint fires, and also every heartbeat, because a hint can be lost
  * (a dropped connection): the heartbeat asks for the feed's {@link SharedBackend#head() head} and reads only if it
@@ -36,6 +37,10 @@ final class FeedFollower implements AutoCloseable {
     private static final int PAGE = 1_000;
 
     private final SharedBackend backend;
+    private final String namespace;
+    /** Positions after the start whose changes the loaded state holds already: not handed to the sink. */
+    private final Set<Long> skip;
+
     private final Consumer<Change> sink;
     private final Duration heartbeat;
     private final Duration maxBackoff;
@@ -55,18 +60,23 @@ final class FeedFollower implements AutoCloseable {
     private AutoCloseable hint;
 
     /**
-     * @param position where to start: the head read before the namespaces were loaded, so nothing between the load
-     *     and the start is missed (a change already loaded comes again, which the sink must accept)
+     * @param position where to start: the {@link io.github.datastore4j.api.spi.SharedSnapshot#position() position}
+     *     of the snapshot the namespace was loaded from
+     * @param skip the snapshot's {@link io.github.datastore4j.api.spi.SharedSnapshot#included() included} positions
      */
     FeedFollower(
             SharedBackend backend,
+            String namespace,
             long position,
+            Set<Long> skip,
             Duration heartbeat,
             Duration maxBackoff,
             String name,
             Consumer<Change> sink) {
         this.backend = requireNonNull(backend, "backend");
+        this.namespace = requireNonNull(namespace, "namespace");
         this.position = position;
+        this.skip = Set.copyOf(skip);
         this.heartbeat = requireNonNull(heartbeat, "heartbeat");
         this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff");
         this.name = requireNonNull(name, "name");
@@ -155,10 +165,12 @@ final class FeedFollower implements AutoCloseable {
     /** Reads pages until the feed is exhausted. */
     private void drain() throws Exception {
         while (!isClosed()) {
-            ChangePage page = backend.changesAfter(position, PAGE).get();
+            ChangePage page = backend.changesAfter(namespace, position, PAGE).get();
             for (Change change : page.changes()) {
                 try {
-                    sink.accept(change);
+                    if (!skip.contains(change.position())) {
+                        sink.accept(change);
+                    }
                 } catch (RuntimeException e) {
                     LOG.error(
                             "{}: applying change {} of {}/{} failed",

@@ -12,6 +12,7 @@ import io.github.datastore4j.api.spi.Lease;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import io.github.datastore4j.api.spi.SharedBackend;
+import io.github.datastore4j.api.spi.SharedSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,9 +92,22 @@ class FeedFollowerTest {
         assertThat(feed.listeners).isEmpty();
     }
 
+    @Test
+    void theSnapshotsIncludedChangesAreSkippedAndOtherNamespacesNeverAsked() throws Exception {
+        feed.append(5, true);
+        skip = Set.of(2L, 4L);
+        try (FeedFollower follower = follower(Duration.ofSeconds(30))) {
+            follower.reached(5).get(30, TimeUnit.SECONDS);
+        }
+        assertThat(delivered).containsExactly(1L, 3L, 5L);
+        assertThat(feed.askedFor).containsOnly("ns");
+    }
+
+    private Set<Long> skip = Set.of();
+
     private FeedFollower follower(Duration heartbeat) {
-        FeedFollower follower =
-                new FeedFollower(feed, 0, heartbeat, Duration.ofMillis(200), "test", c -> delivered.add(c.position()));
+        FeedFollower follower = new FeedFollower(
+                feed, "ns", 0, skip, heartbeat, Duration.ofMillis(200), "test", c -> delivered.add(c.position()));
         follower.start();
         return follower;
     }
@@ -114,6 +128,7 @@ class FeedFollowerTest {
         final AtomicInteger failNext = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
         final AtomicInteger heads = new AtomicInteger();
+        final Set<String> askedFor = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final Set<Long> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         synchronized void append(int count, boolean hint) {
@@ -149,7 +164,8 @@ class FeedFollowerTest {
         }
 
         @Override
-        public CompletableFuture<ChangePage> changesAfter(long position, int limit) {
+        public CompletableFuture<ChangePage> changesAfter(String namespace, long position, int limit) {
+            askedFor.add(namespace);
             if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 failures.incrementAndGet();
                 return CompletableFuture.failedFuture(new java.io.IOException("connection lost"));
@@ -167,6 +183,11 @@ class FeedFollowerTest {
         public CompletableFuture<Long> head() {
             heads.incrementAndGet();
             return CompletableFuture.completedFuture(horizon());
+        }
+
+        @Override
+        public CompletableFuture<SharedSnapshot> snapshot(String namespace) {
+            throw new UnsupportedOperationException();
         }
 
         @Override

@@ -217,14 +217,15 @@ public abstract class SharedBackendKit {
             assertThat(second).isGreaterThan(first);
             SharedBackend reader = instances.get(1);
             assertThat(reader.head().join()).isEqualTo(second);
-            ChangePage page = reader.changesAfter(0, 100).join();
+            ChangePage page = reader.changesAfter("ns", 0, 100).join();
             assertThat(page.changes()).extracting(ChangePage.Change::position).containsExactly(first, second);
             assertThat(page.changes().get(0).record().map(SharedBackendKit::text))
                     .contains("1");
             assertThat(page.changes().get(1).record()).isEmpty();
             assertThat(page.next()).isEqualTo(second);
-            assertThat(reader.changesAfter(page.next(), 100).join().changes()).isEmpty();
-            ChangePage one = reader.changesAfter(0, 1).join();
+            assertThat(reader.changesAfter("ns", page.next(), 100).join().changes())
+                    .isEmpty();
+            ChangePage one = reader.changesAfter("ns", 0, 1).join();
             assertThat(one.changes()).hasSize(1);
             assertThat(one.next()).isEqualTo(first);
         }
@@ -244,7 +245,7 @@ public abstract class SharedBackendKit {
                         .writeConditionally(List.of(put("early", 1, "1", ConditionalWrite.ABSENT)))
                         .join()
                         .position();
-                before = reader.changesAfter(0, 100).join();
+                before = reader.changesAfter("ns", 0, 100).join();
                 assertThat(before.changes())
                         .as("changes delivered while a smaller position may still commit")
                         .isEmpty();
@@ -255,7 +256,7 @@ public abstract class SharedBackendKit {
             }
             long latePosition = late.commit().get(1, TimeUnit.MINUTES).position();
             assertThat(latePosition).isLessThan(early);
-            ChangePage after = reader.changesAfter(before.next(), 100).join();
+            ChangePage after = reader.changesAfter("ns", before.next(), 100).join();
             assertThat(after.changes()).extracting(ChangePage.Change::key).containsExactly("late", "early");
             assertThat(after.next()).isEqualTo(early);
         }

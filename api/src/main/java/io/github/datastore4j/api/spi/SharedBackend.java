@@ -43,20 +43,30 @@ public interface SharedBackend extends Backend {
     CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch);
 
     /**
-     * Up to {@code limit} committed changes with positions after {@code position}, in position order, each key's
-     * changes in the order they committed.
+     * Up to {@code limit} committed changes of {@code namespace} with positions after {@code position}, in position
+     * order, each key's changes in the order they committed.
      *
      * <p><b>No change is ever skipped.</b> Where positions are allocated before commit (a sequence), a transaction
      * can commit after one with a higher position. The page's {@link ChangePage#next()} is therefore never past a
      * position that may still commit: a reader that always continues from {@code next} sees every change exactly
      * once, possibly a little later than it committed.
      *
-     * @param position {@code 0} for the start of the feed, else a {@link ChangePage#next()} returned earlier (also by
-     *     another process: positions are the backend's, not a connection's)
+     * @param position {@code 0} for the start of the feed, else a {@link ChangePage#next()} or {@link
+     *     SharedSnapshot#position()} returned earlier (also to another process: positions are the backend's, one
+     *     sequence over every namespace, not a connection's)
      * @throws IllegalArgumentException (in the future) if {@code position} is older than the backend keeps; the
-     *     reader must then reload the namespaces it caches
+     *     reader must then take a new {@link #snapshot}
      */
-    CompletableFuture<ChangePage> changesAfter(long position, int limit);
+    CompletableFuture<ChangePage> changesAfter(String namespace, long position, int limit);
+
+    /**
+     * Every record of {@code namespace} as of one instant, and where its feed continues from that instant: every
+     * change at or before {@link SharedSnapshot#position()} is reflected in the records, and of the later changes
+     * exactly those in {@link SharedSnapshot#included()} are too. A reader that loads the records, then follows
+     * {@link #changesAfter} from the position and skips the included ones, applies every later change once and never
+     * an older state over a newer one.
+     */
+    CompletableFuture<SharedSnapshot> snapshot(String namespace);
 
     /**
      * The position up to which the feed is complete now: what {@link #changesAfter} would reach. For a reader that
@@ -66,7 +76,7 @@ public interface SharedBackend extends Backend {
 
     /**
      * Registers {@code wakeUp}, run (on a thread of the backend's, briefly) when changes may have been committed
-     * after the last call of {@link #changesAfter}. A hint only: it may come late, twice, or, after a lost
+     * after the last call of {@link #changesAfter} (in any namespace). A hint only: it may come late, twice, or, after a lost
      * connection, not at all, so a reader also polls {@link #head()} at an interval of its own.
      *
      * @return a handle whose {@code close()} removes {@code wakeUp}
