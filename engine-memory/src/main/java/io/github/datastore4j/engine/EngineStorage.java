@@ -22,6 +22,7 @@ import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Names;
 import io.github.datastore4j.api.spi.Record;
+import io.github.datastore4j.api.spi.SharedBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,6 +66,9 @@ final class EngineStorage implements Storage {
     private static final int MIGRATION_BATCH = 1_000;
 
     private final CommitPipeline pipeline;
+    /** The namespaces' shared machinery over a {@link SharedBackend}, or null for a store of one process. */
+    private final SharedStore shared;
+
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
     private final boolean quarantineCorrupt;
     private final List<QuarantinedRecord> quarantined = new CopyOnWriteArrayList<>();
@@ -76,18 +80,29 @@ final class EngineStorage implements Storage {
 
     EngineStorage(String uri, Backend backend, StorageOptions options) {
         if (backend.capabilities().shared()) {
-            // this engine keeps the truth in memory and writes blindly: over a store other processes write, that
-            // would overwrite their changes and never see them
-            throw new DatastoreException(
-                    ErrorCode.NO_PROVIDER,
-                    "backend " + backend.getClass().getName() + " of " + uri + " is shared between processes, and"
-                            + " this engine has no shared mode yet (conditional writes, the change feed): it would"
-                            + " overwrite other processes' changes; open the backend for one process");
+            if (!(backend instanceof SharedBackend)) {
+                throw new DatastoreException(
+                        ErrorCode.NO_PROVIDER,
+                        "backend " + backend.getClass().getName() + " of " + uri + " says it is shared between"
+                                + " processes but does not implement " + SharedBackend.class.getName()
+                                + " (conditional writes, the change feed): writing to it blindly would overwrite"
+                                + " other processes' changes");
+            }
+            if (options.durability().isPresent() && options.durability().get() != Durability.SYNC) {
+                throw new DatastoreException(
+                        ErrorCode.INVALID_OPTION,
+                        "durability " + options.durability().get().name().toLowerCase(java.util.Locale.ROOT)
+                                + " was asked of " + uri + ", a store shared between processes: every write there is"
+                                + " committed before it returns (sync), so that other processes see it and it sees"
+                                + " theirs; leave durability unset or use sync");
+            }
         }
         this.uri = uri;
         this.backend = backend;
-        this.durability =
-                options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
+        this.durability = backend.capabilities().shared()
+                ? Durability.SYNC
+                : options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
+        this.shared = backend.capabilities().shared() ? new SharedStore(this, (SharedBackend) backend, uri) : null;
         this.autosaveInterval = options.autosaveInterval();
         this.quarantineCorrupt = options.quarantineCorrupt();
         this.codec = new JsonCodec(options.maxValueBytes(), options.jsonMapper().orElse(null));
@@ -123,7 +138,10 @@ final class EngineStorage implements Storage {
         Names.requireValidNamespace(namespace);
         ensureOpen();
         Namespace opened = namespaces.computeIfAbsent(
-                namespace, name -> new Namespace(this, name, codec, readAll(name), SchemaValues.NONE));
+                namespace,
+                name -> shared != null
+                        ? openShared(name, SchemaValues.NONE, MigrationProgress.none())
+                        : new Namespace(this, name, codec, readAll(name), SchemaValues.NONE, null));
         ensureOpen(); // it may have closed while the namespace loaded: what loaded is no longer served
         return opened.sync();
     }
@@ -144,6 +162,9 @@ final class EngineStorage implements Storage {
         ensureOpen();
         Namespace opened = namespaces.computeIfAbsent(namespace, name -> {
             SchemaValues values = SchemaValues.map(codec, name, schema);
+            if (shared != null) {
+                return openShared(name, values, progress);
+            }
             Map<String, StoredValue> loaded = readAll(name);
             List<String> unsaved;
             if (loaded.isEmpty()) {
@@ -152,7 +173,7 @@ final class EngineStorage implements Storage {
             } else {
                 unsaved = migrateLoaded(name, loaded, schema, commitNow, progress);
             }
-            Namespace created = new Namespace(this, name, codec, loaded, values);
+            Namespace created = new Namespace(this, name, codec, loaded, values, null);
             unsaved.forEach(created::markDirty); // empty once committed
             return created;
         });
@@ -163,6 +184,23 @@ final class EngineStorage implements Storage {
         }
         ensureOpen();
         return opened.sync();
+    }
+
+    /** Loads, migrates and seeds a namespace of a shared store, and starts following its feed. */
+    private Namespace openShared(String name, SchemaValues values, MigrationProgress progress) {
+        SharedLoad load = shared.load(name, values, progress);
+        Namespace created = new Namespace(this, name, codec, load.values(), values, load);
+        created.startShared();
+        return created;
+    }
+
+    /** The shared machinery, or null for a store of one process. */
+    SharedStore shared() {
+        return shared;
+    }
+
+    JsonCodec codec() {
+        return codec;
     }
 
     /**
@@ -263,7 +301,7 @@ final class EngineStorage implements Storage {
         return List.of();
     }
 
-    private static JsonNode migrateStep(
+    static JsonNode migrateStep(
             String namespace, String key, int recordVersion, int step, Migration migration, JsonNode tree) {
         JsonNode result;
         try {
@@ -366,10 +404,18 @@ final class EngineStorage implements Storage {
      */
     Map<String, StoredValue> readAll(String namespace) {
         long started = System.nanoTime();
-        Map<String, StoredValue> values = new HashMap<>();
         List<Record> records = new ArrayList<>();
         List<Damaged> damaged = new ArrayList<>();
         join(backend.scan(namespace, records::add, damaged::add), "read namespace '" + namespace + "'");
+        return verifyAll(namespace, records, damaged, started);
+    }
+
+    /**
+     * {@code records} verified and parsed; a damaged one (or one of {@code damaged}) fails the load, or is moved
+     * aside as {@link #readAll} says.
+     */
+    Map<String, StoredValue> verifyAll(String namespace, List<Record> records, List<Damaged> damaged, long started) {
+        Map<String, StoredValue> values = new HashMap<>();
         for (Record record : records) {
             try {
                 values.put(record.key(), verify(namespace, record));
@@ -406,7 +452,12 @@ final class EngineStorage implements Storage {
         return List.copyOf(quarantined);
     }
 
-    private StoredValue verify(String namespace, Record record) {
+    /**
+     * A record verified against its checksum and parsed.
+     *
+     * @throws CorruptDataException if it fails either
+     */
+    StoredValue verify(String namespace, Record record) {
         byte[] json = record.value();
         byte[] metadataJson = record.metadata();
         if (!record.checksumValid(namespace)) {
@@ -539,6 +590,10 @@ final class EngineStorage implements Storage {
             }
         }
         pipeline.close(); // commits everything already submitted
+        if (shared != null) {
+            namespaces.values().forEach(Namespace::closeShared);
+            shared.close(); // answers what was submitted
+        }
         DatastoreException closedError = closedError();
         namespaces.values().forEach(namespace -> namespace.failWaiters(closedError));
         synchronized (this) {

@@ -3,9 +3,12 @@ package io.github.datastore4j.engine;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * One key's state and its serial executor: operations on the key are queued in arrival order and run one at a time
@@ -18,7 +21,10 @@ import java.util.function.Consumer;
  * <p><b>Concurrency contract.</b> {@link #current} is volatile and may be read by any thread at any time; it is
  * written, and {@link #waiters} is touched, only by the thread draining the slot. A slot whose key is absent and has
  * no waiters retires itself at the end of a drain (so deleted keys do not leak); a submitter that meets a retired
- * slot gets {@code false} from {@link #trySubmit} and must look the key up again.
+ * slot gets {@code false} from {@link #trySubmit} and must look the key up again. An op may {@linkplain #holdUntil
+ * hold} the slot across an asynchronous step (a shared backend's commit): the drain stops without blocking a thread
+ * and resumes, with the op's continuation first, where the step completes; the slot is still run by one thread at a
+ * time, and the hand-over happens-before the continuation (through the future).
  */
 final class KeySlot {
     private static final int RETIRED = Integer.MIN_VALUE;
@@ -41,12 +47,33 @@ final class KeySlot {
     /** {@code sync} changes handed to the commit pipeline and not yet committed or refused. */
     final AtomicInteger uncommitted = new AtomicInteger();
 
+    /**
+     * Shared mode: the feed position of {@link #current} — of the change this process committed or the feed delivered
+     * last, or of the snapshot it was loaded from. A feed change at or before it is older, and skipped. Drain thread
+     * only.
+     */
+    long position;
+
+    /** Set by the running op through {@link #holdUntil}; drain thread only. */
+    private CompletableFuture<?> hold;
+
+    private Runnable afterHold;
+    private Executor resumeOn;
+
     /** Waiters registered on this key; drain thread only. */
     private List<Waiter<?>> waiters;
 
+    /** Whether an absent key's slot may go; shared mode keeps it while the feed may still bring an older change. */
+    private final Predicate<KeySlot> retirable;
+
     KeySlot(String key, Consumer<KeySlot> onRetire) {
+        this(key, onRetire, slot -> true);
+    }
+
+    KeySlot(String key, Consumer<KeySlot> onRetire, Predicate<KeySlot> retirable) {
         this.key = key;
         this.onRetire = onRetire;
+        this.retirable = retirable;
     }
 
     /** Whether the calling thread is running an operation of some slot (inside an update function or predicate). */
@@ -73,6 +100,21 @@ final class KeySlot {
         return true;
     }
 
+    /**
+     * Drain thread only, from inside an op: once the op returns, the slot runs nothing else until {@code until}
+     * completes; then {@code then} runs as the rest of the op, inside the slot, on {@code executor}, and the slot
+     * goes on draining there. Ops queued meanwhile wait their turn; a submitter never blocks. {@code then} may hold
+     * again.
+     */
+    void holdUntil(CompletableFuture<?> until, Runnable then, Executor executor) {
+        if (hold != null) {
+            throw new IllegalStateException("the slot of key '" + key + "' is already held");
+        }
+        hold = until;
+        afterHold = then;
+        resumeOn = executor;
+    }
+
     private void drain() {
         KeySlot outer = DRAINING.get();
         DRAINING.set(this);
@@ -82,18 +124,56 @@ final class KeySlot {
                 while ((op = queue.poll()) == null) {
                     Thread.onSpinWait(); // a submitter counted its op and is about to add it
                 }
-                op.run();
-                if (current == null && uncommitted.get() == 0 && !hasWaiters() && pending.compareAndSet(1, RETIRED)) {
-                    onRetire.accept(this);
-                    return;
-                }
-                if (pending.decrementAndGet() == 0) {
+                if (!runHeld(op) || finished()) {
                     return;
                 }
             }
         } finally {
             DRAINING.set(outer);
         }
+    }
+
+    /** Runs {@code op}; false if it left the slot held, to be resumed when its hold completes. */
+    private boolean runHeld(Runnable op) {
+        op.run();
+        if (hold == null) {
+            return true;
+        }
+        CompletableFuture<?> until = hold;
+        Runnable then = afterHold;
+        Executor executor = resumeOn;
+        hold = null;
+        afterHold = null;
+        resumeOn = null;
+        until.whenCompleteAsync((result, failure) -> resume(then), executor);
+        return false;
+    }
+
+    /** The rest of a held op, and then the rest of the queue, on the resuming thread. */
+    private void resume(Runnable then) {
+        KeySlot outer = DRAINING.get();
+        DRAINING.set(this);
+        try {
+            if (!runHeld(then) || finished()) {
+                return;
+            }
+        } finally {
+            DRAINING.set(outer);
+        }
+        drain();
+    }
+
+    /** After an op: retires the slot or counts the op done; whether the drain ends here. */
+    private boolean finished() {
+        if (current == null
+                && uncommitted.get() == 0
+                && !hasWaiters()
+                && retirable.test(this)
+                && pending.compareAndSet(1, RETIRED)) {
+            onRetire.accept(this);
+            return true;
+        }
+        return pending.decrementAndGet() == 0;
     }
 
     private boolean hasWaiters() {

@@ -75,13 +75,19 @@ final class Namespace implements AsyncDatastore {
     private final Queries queries;
     private final Persistence persistence;
     private final Listeners listeners;
+    /** The shared mode's writes and feed, or null over a backend of one process. */
+    private final SharedNamespace shared;
 
+    /**
+     * @param sharedLoad how a shared store's namespace was loaded, or null over a backend of one process
+     */
     Namespace(
             EngineStorage storage,
             String name,
             JsonCodec codec,
             Map<String, StoredValue> loaded,
-            SchemaValues schemaValues) {
+            SchemaValues schemaValues,
+            SharedLoad sharedLoad) {
         this.storage = storage;
         this.name = name;
         this.codec = codec;
@@ -96,11 +102,17 @@ final class Namespace implements AsyncDatastore {
         this.queries = new Queries(this, storage);
         this.persistence = new Persistence(this, storage, name, schema);
         this.listeners = new Listeners(this, storage, name);
+        this.shared = sharedLoad == null
+                ? null
+                : new SharedNamespace(this, storage.shared(), name, sharedLoad.position(), sharedLoad.included());
         loaded.forEach((key, stored) -> {
             StoredValue value = withMetadataDefaults(stored);
-            KeySlot slot = new KeySlot(key, this::retire);
+            KeySlot slot = newSlot(key);
             slot.current = value;
             slot.committed = value;
+            if (sharedLoad != null) {
+                slot.position = sharedLoad.positions().getOrDefault(key, sharedLoad.position());
+            }
             slots.put(key, slot);
             keys.add(key);
         });
@@ -114,6 +126,38 @@ final class Namespace implements AsyncDatastore {
 
     Schema schema() {
         return schema;
+    }
+
+    /** Shared mode: starts following the feed, once the namespace is loaded. */
+    void startShared() {
+        shared.start();
+    }
+
+    /** Shared mode: stops following the feed; called when the storage closes. */
+    void closeShared() {
+        if (shared != null) {
+            shared.close();
+        }
+    }
+
+    /** Whether the storage is closed. */
+    boolean isClosed() {
+        return storage.isClosed();
+    }
+
+    /** Whether this namespace is on a store shared between processes. */
+    boolean isShared() {
+        return shared != null;
+    }
+
+    /** Shared mode: see {@link SharedNamespace#catchUp()}. */
+    CompletableFuture<Void> catchUp() {
+        return shared.catchUp();
+    }
+
+    /** Shared mode: the key's value once the cache holds everything committed before the call. */
+    CompletableFuture<Optional<StoredValue>> latest(String key) {
+        return shared.latest(key);
     }
 
     /** What {@code update} of a key that does not exist starts from: a copy of the schema's template, or MissingNode. */
@@ -220,6 +264,10 @@ final class Namespace implements AsyncDatastore {
     <R> CompletableFuture<R> mutate(String key, long token, Function<StoredValue, Outcome<R>> decide) {
         CompletableFuture<R> result = new CompletableFuture<>();
         runInSlot(key, slot -> {
+            if (shared != null) {
+                shared.mutate(slot, token, decide, result);
+                return;
+            }
             try {
                 sessions.checkLease(key, token);
                 StoredValue before = slot.current;
@@ -250,12 +298,16 @@ final class Namespace implements AsyncDatastore {
     void runInSlot(String key, Consumer<KeySlot> op) {
         storage.ensureOpen();
         for (; ; ) {
-            KeySlot slot = slots.computeIfAbsent(key, k -> new KeySlot(k, this::retire));
+            KeySlot slot = slots.computeIfAbsent(key, this::newSlot);
             if (slot.trySubmit(() -> op.accept(slot))) {
                 return;
             }
             Thread.onSpinWait(); // the slot retired; it is being removed from the map
         }
+    }
+
+    private KeySlot newSlot(String key) {
+        return shared == null ? new KeySlot(key, this::retire) : new KeySlot(key, this::retire, shared::retirable);
     }
 
     private void retire(KeySlot slot) {

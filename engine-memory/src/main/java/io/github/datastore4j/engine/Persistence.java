@@ -69,6 +69,9 @@ final class Persistence {
 
     CompletableFuture<Void> load() {
         storage.ensureOpen();
+        if (ns.isShared()) {
+            return ns.catchUp(); // the cache follows the backend already; load waits until it caught up
+        }
         Map<String, StoredValue> loaded = storage.readAll(name);
         List<String> migrated;
         try {

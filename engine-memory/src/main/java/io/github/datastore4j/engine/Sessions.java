@@ -108,6 +108,12 @@ final class Sessions {
             throw new IllegalArgumentException("wait must not be negative, was " + wait);
         }
         storage.ensureOpen();
+        if (ns.isShared()) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("sessions on key '" + key
+                    + "' in namespace '" + name + "': a store shared between processes needs leases the backend"
+                    + " keeps (fencing tokens checked at commit), which this release does not use yet; a lease in"
+                    + " this process alone would not stop another process from writing the key"));
+        }
         CompletableFuture<Session> result = new CompletableFuture<>();
         boolean mayWait = !wait.isZero();
         Runnable attempt = new Runnable() {

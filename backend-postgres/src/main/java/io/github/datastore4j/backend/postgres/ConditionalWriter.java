@@ -81,7 +81,7 @@ final class ConditionalWriter {
                 + " WHERE ? RETURNING position),"
                 + " hint AS (SELECT pg_notify('" + channel + "', '') FROM (SELECT 1 FROM feed LIMIT 1) f)"
                 + " SELECT i.idx, c.idx IS NOT NULL, EXISTS (SELECT 1 FROM ok WHERE ok.idx = i.idx),"
-                + " (SELECT max(position) FROM feed), (SELECT count(*) FROM hint)"
+                + " (SELECT max(position) FROM feed), (SELECT count(*) FROM hint), i.position"
                 + " FROM input i LEFT JOIN changed c ON c.idx = i.idx ORDER BY i.idx";
         this.finish = "SELECT w.ns, r.k, r.rev, r.schema_version, r.checksum, r.value, r.metadata"
                 + " FROM unnest(?::varchar[], ?::bytea[]) AS w(ns, k) LEFT JOIN " + records
@@ -137,6 +137,7 @@ final class ConditionalWriter {
         }
         boolean[] changed = new boolean[size];
         boolean[] fenceHeld = new boolean[size];
+        long[] taken = new long[size];
         long last = 0;
         try (PreparedStatement statement = connection.prepareStatement(main)) {
             Object[][] arrays = {idx, ns, keys, put, expected, fence, rev, schemaVersion, checksum, value, metadata};
@@ -156,6 +157,7 @@ final class ConditionalWriter {
                     changed[i] = rows.getBoolean(2);
                     fenceHeld[i] = rows.getBoolean(3);
                     last = Math.max(last, rows.getLong(4));
+                    taken[i] = rows.getLong(6);
                 }
             }
         }
@@ -184,7 +186,11 @@ final class ConditionalWriter {
         if (last == 0 && feed) {
             last = changeFeed.head(connection);
         }
-        return new ConditionalResult(conflicts, last);
+        List<Long> positions = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            positions.add(changed[i] && feed ? taken[i] : 0L);
+        }
+        return new ConditionalResult(conflicts, last, positions);
     }
 
     /** Reads the current records of {@code unsettled}, in the same transaction (a new statement sees every commit). */

@@ -1,0 +1,230 @@
+package io.github.datastore4j.engine;
+
+import io.github.datastore4j.api.DatastoreException;
+import io.github.datastore4j.api.ErrorCode;
+import io.github.datastore4j.api.LockedException;
+import io.github.datastore4j.api.spi.ChangePage.Change;
+import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.Mutation;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A namespace over a shared backend: how its writes become conditional writes, and how the changes other processes
+ * commit reach its cache.
+ *
+ * <p><b>Writes.</b> An operation decides inside the key's slot on the cached value, as in one process; its change is
+ * sent as a {@link ConditionalWrite} expecting the cached revision, and the slot is {@linkplain KeySlot#holdUntil
+ * held} (without a blocked thread) until the backend answers. Committed: the change becomes current at once, at its
+ * feed position, and the caller's future completes — the process reads its own writes. Conflict (another process
+ * wrote the key): the operation is decided again on the record the backend found, up to {@link #MAX_ATTEMPTS} times,
+ * after the third with a short jittered pause; an operation whose decision fails on a cached value (a {@code put}
+ * whose revision the cache has not seen yet, a {@code NOT_FOUND}) is decided again once on the backend's record
+ * before the failure is believed. A write whose commit failed is not retried: its outcome is unknown.
+ *
+ * <p><b>The feed.</b> A {@link FeedFollower} reads the namespace's change feed from the position of the snapshot it
+ * was loaded from; each change is applied inside its key's slot unless the slot already holds a change at or after
+ * its position (this process's own write, applied when committed). So a key's value only moves forward, waiters and
+ * listeners see every process's changes in per-key order, and a key's slot is kept while the feed may still bring
+ * an older change of it.
+ *
+ * <p><b>Concurrency contract.</b> Thread-safe: slot work runs inside the key's slot; the follower has a thread of
+ * its own.
+ */
+final class SharedNamespace implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SharedNamespace.class);
+    /** How often an operation is decided again on what another process wrote before it gives up. */
+    static final int MAX_ATTEMPTS = 64;
+
+    private final Namespace ns;
+    private final SharedStore store;
+    private final String name;
+    private final FeedFollower follower;
+
+    SharedNamespace(Namespace ns, SharedStore store, String name, long position, Set<Long> included) {
+        this.ns = ns;
+        this.store = store;
+        this.name = name;
+        this.follower = store.follower(name, position, included, this::apply);
+    }
+
+    void start() {
+        follower.start();
+    }
+
+    /** Whether an absent key's slot may retire: not while the feed may still bring an older change of it. */
+    boolean retirable(KeySlot slot) {
+        return slot.position <= follower.position();
+    }
+
+    /**
+     * Completes once the follower has handed every change committed anywhere before the call to its key's slot (a
+     * slot not busy with an operation applies it at once; a busy one right after that operation).
+     */
+    CompletableFuture<Void> catchUp() {
+        return store.backend().head().thenCompose(follower::reached);
+    }
+
+    /**
+     * The key's document once the cache holds every change committed anywhere before the call: the feed's head is
+     * read, the follower reaches it, and a read queued in the key's slot after the changes it handed there returns.
+     */
+    CompletableFuture<Optional<StoredValue>> latest(String key) {
+        return store.backend().head().thenCompose(follower::reached).thenCompose(ignored -> {
+            CompletableFuture<Optional<StoredValue>> read = new CompletableFuture<>();
+            ns.runInSlot(key, slot -> read.complete(Optional.ofNullable(slot.current)));
+            return read;
+        });
+    }
+
+    /** Inside the key's slot: decides and writes conditionally; completes {@code result} when answered. */
+    <R> void mutate(KeySlot slot, long token, Function<StoredValue, Outcome<R>> decide, CompletableFuture<R> result) {
+        attempt(slot, decide, result, slot.current, false, 1);
+    }
+
+    private <R> void attempt(
+            KeySlot slot,
+            Function<StoredValue, Outcome<R>> decide,
+            CompletableFuture<R> result,
+            StoredValue base,
+            boolean fromBackend,
+            int attempt) {
+        Outcome<R> outcome;
+        try {
+            outcome = decide.apply(base);
+        } catch (DatastoreException e) {
+            if (fromBackend) {
+                result.completeExceptionally(e);
+            } else { // decided on the cache, which may be behind: believe it only on the backend's record
+                CompletableFuture<Optional<StoredValue>> read = store.read(name, slot.key);
+                slot.holdUntil(
+                        read,
+                        () -> {
+                            StoredValue found;
+                            try {
+                                found = read.join().orElse(null);
+                            } catch (CompletionException failure) {
+                                e.addSuppressed(failure.getCause());
+                                result.completeExceptionally(e);
+                                return;
+                            }
+                            attempt(slot, decide, result, found, true, attempt);
+                        },
+                        store.executor());
+            }
+            return;
+        } catch (Throwable t) {
+            result.completeExceptionally(t);
+            return;
+        }
+        if (!outcome.changes) {
+            result.complete(outcome.result);
+            return;
+        }
+        StoredValue after = outcome.after;
+        Mutation mutation = after == null ? Mutation.delete(name, slot.key) : Mutation.put(name, after.toRecord(name));
+        long expected = base == null ? ConditionalWrite.ABSENT : base.document().rev();
+        CompletableFuture<SharedCommits.Answer> answer;
+        try {
+            answer = store.submit(ConditionalWrite.expecting(mutation, expected));
+        } catch (DatastoreException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        slot.holdUntil(answer, () -> answered(slot, decide, result, outcome, answer, attempt), store.executor());
+    }
+
+    /** Inside the slot again, once the backend answered. */
+    private <R> void answered(
+            KeySlot slot,
+            Function<StoredValue, Outcome<R>> decide,
+            CompletableFuture<R> result,
+            Outcome<R> outcome,
+            CompletableFuture<SharedCommits.Answer> answer,
+            int attempt) {
+        SharedCommits.Answer answered;
+        try {
+            answered = answer.join();
+        } catch (CompletionException e) {
+            result.completeExceptionally(e.getCause());
+            return;
+        }
+        if (answered.committed()) {
+            if (answered.position() > slot.position || answered.position() == 0) {
+                ns.setCurrent(slot, slot.current, outcome.after);
+                slot.position = Math.max(slot.position, answered.position());
+            }
+            result.complete(outcome.result);
+            return;
+        }
+        if (answered.fenced()) {
+            result.completeExceptionally(new LockedException("key '" + slot.key + "' in namespace '" + name
+                    + "' is no longer held by this session: its lease ran out and was taken; the write was not"
+                    + " applied"));
+            return;
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+            result.completeExceptionally(new DatastoreException(
+                    ErrorCode.CONFLICT,
+                    "key '" + slot.key + "' in namespace '" + name + "' kept changing in other processes: " + attempt
+                            + " attempts conflicted; nothing was written"));
+            return;
+        }
+        StoredValue found;
+        try {
+            found = answered.found().map(record -> store.value(name, record)).orElse(null);
+        } catch (DatastoreException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        if (attempt < 3) {
+            attempt(slot, decide, result, found, true, attempt + 1);
+            return;
+        }
+        // contention with other processes: a pause of up to attempt ms spreads the retries out
+        CompletableFuture<Void> pause = new CompletableFuture<>();
+        store.schedule(() -> pause.complete(null), ThreadLocalRandom.current().nextLong(attempt * 1_000_000L));
+        slot.holdUntil(pause, () -> attempt(slot, decide, result, found, true, attempt + 1), store.executor());
+    }
+
+    /** The follower's sink: one committed change, applied inside its key's slot unless the slot is past it. */
+    private void apply(Change change) {
+        StoredValue value;
+        try {
+            value = change.record().map(record -> store.value(name, record)).orElse(null);
+        } catch (DatastoreException e) {
+            LOG.error(
+                    "change {} of key '{}' in namespace '{}' cannot be read; the cache keeps the older value: {}",
+                    change.position(),
+                    change.key(),
+                    name,
+                    e.getMessage());
+            return;
+        }
+        if (ns.isClosed()) {
+            return;
+        }
+        ns.runInSlot(change.key(), slot -> {
+            if (change.position() <= slot.position) {
+                return; // this process's own write, or older than what the slot holds
+            }
+            ns.setCurrent(slot, slot.current, ns.withMetadataDefaults(value));
+            slot.position = change.position();
+        });
+    }
+
+    @Override
+    public void close() {
+        follower.close();
+    }
+
+    static DatastoreException closed(String uri) {
+        return new DatastoreException(ErrorCode.CLOSED, "storage '" + uri + "' is closed");
+    }
+}
