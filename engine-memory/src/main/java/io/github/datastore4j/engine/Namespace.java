@@ -105,6 +105,9 @@ final class Namespace implements AsyncDatastore {
         this.shared = sharedLoad == null
                 ? null
                 : new SharedNamespace(this, storage.shared(), name, sharedLoad.position(), sharedLoad.included());
+        if (shared != null) {
+            sessions.shareWith(new SharedSessions(this, storage.shared(), storage, name));
+        }
         loaded.forEach((key, stored) -> {
             StoredValue value = withMetadataDefaults(stored);
             KeySlot slot = newSlot(key);

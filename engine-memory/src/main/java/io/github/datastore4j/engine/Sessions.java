@@ -21,7 +21,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The sessions of a {@link Namespace}: leases of keys with fencing tokens, on {@link System#nanoTime()}'s clock, and
- * the writes, renewals and releases of their holders.
+ * the writes, renewals and releases of their holders. On a shared store the leases are the backend's, through {@link
+ * SharedSessions}.
  *
  * <p><b>Concurrency contract.</b> Thread-safe. A key's lease is granted, checked, renewed and freed only inside the
  * key's slot, so it is ordered with every write of the key; acquirers waiting for a key retry through the slot when
@@ -44,11 +45,19 @@ final class Sessions {
     /** Open sessions, for the auto-save. */
     private final Set<EngineSession> sessions = ConcurrentHashMap.newKeySet();
 
+    /** The leases of a shared store, or null: then leases are this process's own. */
+    private SharedSessions shared;
+
     Sessions(Namespace ns, EngineStorage storage, String name, JsonCodec codec) {
         this.ns = ns;
         this.storage = storage;
         this.name = name;
         this.codec = codec;
+    }
+
+    /** Shared mode: sessions lease keys at the backend. Called once, while the namespace is built. */
+    void shareWith(SharedSessions leases) {
+        this.shared = leases;
     }
 
     /** A grant of a key: its fencing token and when it ends, on {@link System#nanoTime()}'s scale. */
@@ -108,12 +117,6 @@ final class Sessions {
             throw new IllegalArgumentException("wait must not be negative, was " + wait);
         }
         storage.ensureOpen();
-        if (ns.isShared()) {
-            return CompletableFuture.failedFuture(new UnsupportedOperationException("sessions on key '" + key
-                    + "' in namespace '" + name + "': a store shared between processes needs leases the backend"
-                    + " keeps (fencing tokens checked at commit), which this release does not use yet; a lease in"
-                    + " this process alone would not stop another process from writing the key"));
-        }
         CompletableFuture<Session> result = new CompletableFuture<>();
         boolean mayWait = !wait.isZero();
         Runnable attempt = new Runnable() {
@@ -142,7 +145,14 @@ final class Sessions {
                             + wait.toMillis() + " ms of waiting"),
                     wait);
         }
-        attempt.run();
+        if (shared != null) {
+            shared.acquire(key, lease, wait, result, session -> {
+                sessions.add((EngineSession) session);
+                storage.autosaveSessions();
+            });
+        } else {
+            attempt.run();
+        }
         return result;
     }
 
@@ -200,6 +210,9 @@ final class Sessions {
 
     CompletableFuture<Void> renew(String key, long token, Duration lease) {
         long leaseNanos = leaseNanos(lease);
+        if (shared != null) {
+            return shared.renew(key, token, lease);
+        }
         CompletableFuture<Void> renewed = new CompletableFuture<>();
         ns.runInSlot(key, slot -> {
             try {
@@ -217,6 +230,10 @@ final class Sessions {
     void free(EngineSession session) {
         sessions.remove(session);
         if (storage.isClosed()) {
+            return;
+        }
+        if (shared != null) {
+            shared.release(session.key(), session.token());
             return;
         }
         ns.runInSlot(session.key(), slot -> {

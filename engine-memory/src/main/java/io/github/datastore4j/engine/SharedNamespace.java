@@ -85,11 +85,12 @@ final class SharedNamespace implements AutoCloseable {
 
     /** Inside the key's slot: decides and writes conditionally; completes {@code result} when answered. */
     <R> void mutate(KeySlot slot, long token, Function<StoredValue, Outcome<R>> decide, CompletableFuture<R> result) {
-        attempt(slot, decide, result, slot.current, false, 1);
+        attempt(slot, token, decide, result, slot.current, false, 1);
     }
 
     private <R> void attempt(
             KeySlot slot,
+            long token,
             Function<StoredValue, Outcome<R>> decide,
             CompletableFuture<R> result,
             StoredValue base,
@@ -114,7 +115,7 @@ final class SharedNamespace implements AutoCloseable {
                                 result.completeExceptionally(e);
                                 return;
                             }
-                            attempt(slot, decide, result, found, true, attempt);
+                            attempt(slot, token, decide, result, found, true, attempt);
                         },
                         store.executor());
             }
@@ -132,17 +133,18 @@ final class SharedNamespace implements AutoCloseable {
         long expected = base == null ? ConditionalWrite.ABSENT : base.document().rev();
         CompletableFuture<SharedCommits.Answer> answer;
         try {
-            answer = store.submit(ConditionalWrite.expecting(mutation, expected));
+            answer = store.submit(new ConditionalWrite(mutation, expected, token)); // a session's token is its fence
         } catch (DatastoreException e) {
             result.completeExceptionally(e);
             return;
         }
-        slot.holdUntil(answer, () -> answered(slot, decide, result, outcome, answer, attempt), store.executor());
+        slot.holdUntil(answer, () -> answered(slot, token, decide, result, outcome, answer, attempt), store.executor());
     }
 
     /** Inside the slot again, once the backend answered. */
     private <R> void answered(
             KeySlot slot,
+            long token,
             Function<StoredValue, Outcome<R>> decide,
             CompletableFuture<R> result,
             Outcome<R> outcome,
@@ -184,13 +186,13 @@ final class SharedNamespace implements AutoCloseable {
             return;
         }
         if (attempt < 3) {
-            attempt(slot, decide, result, found, true, attempt + 1);
+            attempt(slot, token, decide, result, found, true, attempt + 1);
             return;
         }
         // contention with other processes: a pause of up to attempt ms spreads the retries out
         CompletableFuture<Void> pause = new CompletableFuture<>();
         store.schedule(() -> pause.complete(null), ThreadLocalRandom.current().nextLong(attempt * 1_000_000L));
-        slot.holdUntil(pause, () -> attempt(slot, decide, result, found, true, attempt + 1), store.executor());
+        slot.holdUntil(pause, () -> attempt(slot, token, decide, result, found, true, attempt + 1), store.executor());
     }
 
     /** The follower's sink: one committed change, applied inside its key's slot unless the slot is past it. */
