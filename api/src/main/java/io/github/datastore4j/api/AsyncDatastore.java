@@ -37,6 +37,12 @@ public interface AsyncDatastore {
 
     CompletableFuture<Optional<Document>> getDocument(String key);
 
+    /** Like {@link Datastore#getLatest(String)}. */
+    CompletableFuture<Optional<Document>> getLatest(String key);
+
+    /** Like {@link Datastore#changes(long, int)}. */
+    CompletableFuture<ChangesPage> changes(long since, int limit);
+
     CompletableFuture<Document> set(String key, Object value);
 
     CompletableFuture<Boolean> setOnce(String key, Object value);

@@ -91,6 +91,32 @@ public interface Datastore {
     Optional<Document> getDocument(String key);
 
     /**
+     * The document of {@code key} as committed by any process up to this call, or empty if it does not exist. On a
+     * store shared between processes, the reads above come from this process's cache, which has every write of this
+     * process at once and other processes' writes as the change feed brings them (see the README's section on
+     * sharing a store): this read first asks the backend where its feed ends and waits until the cache holds
+     * everything up to there — a round trip and the feed's delay, not a read of the data. On a store of one process
+     * it is {@link #getDocument}.
+     *
+     * @throws BackendException if the backend cannot be reached
+     */
+    Optional<Document> getLatest(String key);
+
+    /**
+     * Up to {@code limit} changes of this namespace committed by any process after {@code since} ({@code 0}: from
+     * the start of the feed), for a reader that must see every change once and resume after a restart — a search
+     * index, a cache elsewhere, an audit log. Keep {@link ChangesPage#next()} with what you did with the page, and
+     * continue from it. No change is skipped, also when transactions commit out of order; a page may come back empty
+     * while a change before it is still committing.
+     *
+     * @throws UnsupportedOperationException on a store of one process, which keeps no change feed (use {@link
+     *     #subscribe} there)
+     * @throws IllegalArgumentException if {@code since} is negative or {@code limit} is not positive
+     * @throws BackendException if the backend cannot be reached
+     */
+    ChangesPage changes(long since, int limit);
+
+    /**
      * A copy of the metadata of {@code key} — a JSON object, empty if it has none, with the schema's {@link
      * Schema#metadataTemplate() metadata defaults} filled in — or empty if the key does not exist.
      */

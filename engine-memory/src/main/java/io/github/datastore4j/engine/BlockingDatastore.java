@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.AsyncDatastore;
 import io.github.datastore4j.api.ChangeListener;
+import io.github.datastore4j.api.ChangesPage;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
@@ -96,6 +97,16 @@ final class BlockingDatastore implements Datastore {
     @Override
     public Optional<Document> getDocument(String key) {
         return async.document(key);
+    }
+
+    @Override
+    public Optional<Document> getLatest(String key) {
+        return await(() -> async.getLatest(key));
+    }
+
+    @Override
+    public ChangesPage changes(long since, int limit) {
+        return await(() -> async.changes(since, limit));
     }
 
     @Override

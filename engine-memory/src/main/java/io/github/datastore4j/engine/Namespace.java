@@ -2,22 +2,15 @@ package io.github.datastore4j.engine;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.datastore4j.api.AsyncDatastore;
 import io.github.datastore4j.api.ChangeListener;
 import io.github.datastore4j.api.Datastore;
-import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
-import io.github.datastore4j.api.KeyQuery;
-import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Schema;
-import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Subscription;
 import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Names;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -25,9 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.IntPredicate;
-import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.type.TypeReference;
@@ -48,7 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  * every key at one instant: it excludes changes, for the time it copies references, through a {@link StampedLock}
  * that changes of different keys share.
  */
-final class Namespace implements AsyncDatastore {
+final class Namespace extends NamespaceApi {
     private static final Logger LOG = LoggerFactory.getLogger(Namespace.class);
     static final long NO_SESSION = 0;
     private final EngineStorage storage;
@@ -231,26 +221,6 @@ final class Namespace implements AsyncDatastore {
         return size.get();
     }
 
-    @Override
-    public CompletableFuture<Optional<JsonNode>> get(String key) {
-        return CompletableFuture.completedFuture(value(key));
-    }
-
-    @Override
-    public <T> CompletableFuture<Optional<T>> get(String key, Class<T> type) {
-        return CompletableFuture.completedFuture(value(key, javaType(type)));
-    }
-
-    @Override
-    public <T> CompletableFuture<Optional<T>> get(String key, TypeReference<T> type) {
-        return CompletableFuture.completedFuture(value(key, javaType(type)));
-    }
-
-    @Override
-    public CompletableFuture<Optional<Document>> getDocument(String key) {
-        return CompletableFuture.completedFuture(document(key));
-    }
-
     // ---------------------------------------------------------------- writes
 
     // ---------------------------------------------------------------- the slot machinery
@@ -421,170 +391,40 @@ final class Namespace implements AsyncDatastore {
         return next(key, before, tree, codec.toBytes(name, key, tree));
     }
 
-    // ---------------------------------------------------------------- the API, by concern
+    // ---------------------------------------------------------------- the concerns, for NamespaceApi
 
     @Override
-    public CompletableFuture<Optional<ObjectNode>> getMetadata(String key) {
-        return operations.getMetadata(key);
-    }
-
-    @Override
-    public CompletableFuture<Document> updateMetadata(String key, UnaryOperator<ObjectNode> function) {
-        return operations.updateMetadata(key, function);
+    KeyOperations operations() {
+        return operations;
     }
 
     @Override
-    public CompletableFuture<Document> setMetadata(String key, Object metadata) {
-        return operations.setMetadata(key, metadata);
+    Waits waits() {
+        return waits;
     }
 
     @Override
-    public CompletableFuture<Document> set(String key, Object value) {
-        return operations.set(key, value);
+    Sessions sessions() {
+        return sessions;
     }
 
     @Override
-    public CompletableFuture<Boolean> setOnce(String key, Object value) {
-        return operations.setOnce(key, value);
+    Queries queries() {
+        return queries;
     }
 
     @Override
-    public CompletableFuture<Long> increment(String key, long delta) {
-        return operations.increment(key, delta);
+    Persistence persistence() {
+        return persistence;
     }
 
     @Override
-    public CompletableFuture<Double> increment(String key, double delta) {
-        return operations.increment(key, delta);
+    SharedNamespace shared() {
+        return shared;
     }
 
     @Override
-    public CompletableFuture<Integer> push(String key, Object item) {
-        return operations.push(key, item);
-    }
-
-    @Override
-    public CompletableFuture<Document> update(String key, UnaryOperator<JsonNode> function) {
-        return operations.update(key, function);
-    }
-
-    @Override
-    public <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function) {
-        return operations.update(key, type, function);
-    }
-
-    @Override
-    public <T> CompletableFuture<Document> update(String key, TypeReference<T> type, UnaryOperator<T> function) {
-        return operations.update(key, type, function);
-    }
-
-    @Override
-    public CompletableFuture<Document> put(String key, Object value, long expectedRev) {
-        return operations.put(key, value, expectedRev);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> delete(String key) {
-        return operations.delete(key);
-    }
-
-    @Override
-    public CompletableFuture<Integer> clear() {
-        return operations.clear();
-    }
-
-    @Override
-    public CompletableFuture<Optional<Document>> awaitChange(String key, Duration timeout) {
-        return waits.awaitChange(key, timeout);
-    }
-
-    @Override
-    public CompletableFuture<Document> awaitValue(String key, Object expected, Duration timeout) {
-        return waits.awaitValue(key, expected, timeout);
-    }
-
-    @Override
-    public CompletableFuture<Document> awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout) {
-        return waits.awaitMatch(key, condition, timeout);
-    }
-
-    @Override
-    public CompletableFuture<Document> awaitSize(String key, IntPredicate sizeCondition, Duration timeout) {
-        return waits.awaitSize(key, sizeCondition, timeout);
-    }
-
-    CompletableFuture<Document> awaitMinSize(String key, int minSize, Duration timeout) {
-        return waits.awaitMinSize(key, minSize, timeout);
-    }
-
-    /** Fails every waiter and waiting acquire not yet done; called on close. */
-    void failWaiters(DatastoreException cause) {
-        waits.failWaiters(cause);
-        sessions.failWaiting(cause);
-    }
-
-    Page query(KeyQuery query) {
-        return queries.query(query);
-    }
-
-    @Override
-    public CompletableFuture<Page> queryKeys(KeyQuery query) {
-        return queries.queryKeys(query);
-    }
-
-    SortedMap<String, Document> snapshotNow() {
-        return queries.snapshotNow();
-    }
-
-    @Override
-    public CompletableFuture<SortedMap<String, Document>> snapshot() {
-        return queries.snapshot();
-    }
-
-    @Override
-    public CompletableFuture<Session> acquire(String key, Duration lease, Duration wait) {
-        return sessions.acquire(key, lease, wait);
-    }
-
-    CompletableFuture<Document> sessionWrite(String key, long token, JsonNode working) {
-        return sessions.sessionWrite(key, token, working);
-    }
-
-    CompletableFuture<Void> renew(String key, long token, Duration lease) {
-        return sessions.renew(key, token, lease);
-    }
-
-    void free(EngineSession session) {
-        sessions.free(session);
-    }
-
-    JsonNode sessionTree(String key, Object value) {
-        return sessions.sessionTree(key, value);
-    }
-
-    byte[] sessionBytes(String key, JsonNode value) {
-        return sessions.sessionBytes(key, value);
-    }
-
-    void stopAutosave(EngineSession session) {
-        sessions.stopAutosave(session);
-    }
-
-    void autosaveSessions() {
-        sessions.autosaveSessions();
-    }
-
-    @Override
-    public CompletableFuture<Void> save() {
-        return persistence.save();
-    }
-
-    CompletableFuture<Void> saveDirty(boolean urgent) {
-        return persistence.saveDirty(urgent);
-    }
-
-    @Override
-    public CompletableFuture<Void> load() {
-        return persistence.load();
+    EngineStorage storage() {
+        return storage;
     }
 }

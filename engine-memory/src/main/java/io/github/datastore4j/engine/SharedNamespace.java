@@ -1,11 +1,14 @@
 package io.github.datastore4j.engine;
 
+import io.github.datastore4j.api.ChangesPage;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.ChangePage.Change;
 import io.github.datastore4j.api.spi.ConditionalWrite;
 import io.github.datastore4j.api.spi.Mutation;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -80,6 +83,20 @@ final class SharedNamespace implements AutoCloseable {
             CompletableFuture<Optional<StoredValue>> read = new CompletableFuture<>();
             ns.runInSlot(key, slot -> read.complete(Optional.ofNullable(slot.current)));
             return read;
+        });
+    }
+
+    /** A page of the namespace's feed for an application, its records read as documents. */
+    CompletableFuture<ChangesPage> changes(long since, int limit) {
+        return store.backend().changesAfter(name, since, limit).thenApply(page -> {
+            List<ChangesPage.Change> changes = new ArrayList<>(page.changes().size());
+            for (Change change : page.changes()) {
+                changes.add(new ChangesPage.Change(
+                        change.position(), change.key(), change.record().map(record -> ns.withMetadataDefaults(
+                                        store.value(name, record))
+                                .document())));
+            }
+            return new ChangesPage(changes, page.next());
         });
     }
 
