@@ -299,6 +299,8 @@ final class SharedMemoryStore implements AutoCloseable {
             awaitUnlocked(keys, "write");
             List<Conflict> conflicts = new ArrayList<>();
             List<Change> positioned = new ArrayList<>();
+            Long[] positions = new Long[batch.size()];
+            java.util.Arrays.fill(positions, 0L);
             Instant now = clock.instant();
             for (int i = 0; i < batch.size(); i++) {
                 ConditionalWrite write = batch.get(i);
@@ -324,12 +326,13 @@ final class SharedMemoryStore implements AutoCloseable {
                 }
                 Optional<Record> written = isPut ? Optional.of(((Mutation.Put) mutation).record()) : Optional.empty();
                 positioned.add(new Change(++lastPosition, id.namespace(), id.key(), written));
+                positions[i] = lastPosition;
             }
             decision = positioned.isEmpty() ? null : hold.get();
             long position = positioned.isEmpty()
                     ? horizon()
                     : positioned.get(positioned.size() - 1).position();
-            ConditionalResult result = new ConditionalResult(conflicts, position);
+            ConditionalResult result = new ConditionalResult(conflicts, position, List.of(positions));
             if (decision == null) {
                 apply(positioned);
                 if (!positioned.isEmpty()) {
