@@ -143,6 +143,8 @@ class SharedModeTest {
         Datastore writer = process().datastore("events");
         Datastore reader = process().datastore("events");
         List<Integer> seen = new CopyOnWriteArrayList<>();
+        List<Integer> own = new CopyOnWriteArrayList<>();
+        writer.subscribe((key, document) -> own.add(document.value().asInt()));
         CountDownLatch last = new CountDownLatch(1);
         try (var subscription = reader.subscribe((key, document) -> {
             if (document != null) {
@@ -158,6 +160,12 @@ class SharedModeTest {
             assertThat(last.await(30, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(seen).isSorted().doesNotHaveDuplicates().endsWith(200);
+        writer.getLatest("k"); // the writer's follower has read its own changes back by now
+        assertThat(own)
+                .as("the writer hears its own changes once, when they commit, not again from the feed")
+                .hasSize(200)
+                .isSorted()
+                .doesNotHaveDuplicates();
     }
 
     @Test
