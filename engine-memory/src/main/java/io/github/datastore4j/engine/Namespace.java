@@ -238,6 +238,12 @@ final class Namespace extends NamespaceApi {
         CompletableFuture<R> result = new CompletableFuture<>();
         runInSlot(key, slot -> {
             if (shared != null) {
+                try {
+                    sessions.checkNotHeldHere(key, token);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                    return;
+                }
                 shared.mutate(slot, token, decide, result);
                 return;
             }

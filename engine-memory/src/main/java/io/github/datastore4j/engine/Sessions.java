@@ -55,6 +55,11 @@ final class Sessions {
         this.codec = codec;
     }
 
+    /** Shared mode: see {@link SharedSessions#checkNotHeldHere}. */
+    void checkNotHeldHere(String key, long token) {
+        shared.checkNotHeldHere(key, token);
+    }
+
     /** Shared mode: sessions lease keys at the backend. Called once, while the namespace is built. */
     void shareWith(SharedSessions leases) {
         this.shared = leases;

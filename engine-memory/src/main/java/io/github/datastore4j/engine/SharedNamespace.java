@@ -183,9 +183,14 @@ final class SharedNamespace implements AutoCloseable {
             return;
         }
         if (answered.fenced()) {
-            result.completeExceptionally(new LockedException("key '" + slot.key + "' in namespace '" + name
-                    + "' is no longer held by this session: its lease ran out and was taken; the write was not"
-                    + " applied"));
+            result.completeExceptionally(new LockedException(
+                    token == Namespace.NO_SESSION
+                            ? "key '" + slot.key + "' in namespace '" + name + "' is held by a session (of this or"
+                                    + " another process); write through its session or wait for release; the write"
+                                    + " was not applied"
+                            : "session " + token + " of key '" + slot.key + "' in namespace '" + name + "' no longer"
+                                    + " holds it: its lease ran out and another session took the key over; the write"
+                                    + " was not applied"));
             return;
         }
         if (attempt >= MAX_ATTEMPTS) {

@@ -7,6 +7,7 @@ import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.spi.Lease;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -80,8 +81,8 @@ final class SharedSessions {
             }
             long left = deadline - System.nanoTime();
             if (wait.isZero() || left <= 0) {
-                result.completeExceptionally(new LockedException("key '" + key + "' in namespace '" + name
-                        + "' is held by another session (of this or another process)"
+                result.completeExceptionally(new LockedException("key '" + key + "' in namespace '" + name + "' is "
+                        + (wait.isZero() ? "" : "still ") + "held by " + holderOf(key)
                         + (wait.isZero() ? "" : " after " + wait.toMillis() + " ms of waiting")));
                 return;
             }
@@ -154,6 +155,33 @@ final class SharedSessions {
                 LOG.debug("session {} of key '{}' in namespace '{}' had lost its lease already", token, key, name);
             }
         });
+    }
+
+    /**
+     * Refuses, before anything is decided, a write outside a session to a key a session of this process holds (the
+     * backend would refuse it too, after the operation ran): the same order of checks as on a store of one process.
+     */
+    void checkNotHeldHere(String key, long token) {
+        if (token != Namespace.NO_SESSION) {
+            return; // the backend checks the token itself
+        }
+        Instant now = Instant.now();
+        for (Lease lease : held.values()) {
+            if (lease.key().equals(key) && lease.expiresAt().isAfter(now)) {
+                throw new LockedException("key '" + key + "' in namespace '" + name + "' is held by session "
+                        + lease.token() + " of this process; write through its session or wait for release");
+            }
+        }
+    }
+
+    /** Who holds {@code key}, as far as this process knows: its own session by token, or another process's. */
+    private String holderOf(String key) {
+        for (Lease lease : held.values()) {
+            if (lease.key().equals(key)) {
+                return "session " + lease.token() + " of this process";
+            }
+        }
+        return "another session (of another process, or one this process lost track of)";
     }
 
     private LockedException lost(String key, long token) {

@@ -307,7 +307,7 @@ final class SharedMemoryStore implements AutoCloseable {
                 Mutation mutation = write.mutation();
                 KeyId id = KeyId.of(mutation);
                 Optional<Record> current = Optional.ofNullable(recordOf(id));
-                if (write.fencingToken() != ConditionalWrite.NO_FENCE && !fenceHolds(id, write.fencingToken(), now)) {
+                if (!fenceHolds(id, write.fencingToken(), now)) {
                     conflicts.add(new Conflict(i, current, true));
                     continue;
                 }
@@ -560,8 +560,12 @@ final class SharedMemoryStore implements AutoCloseable {
         return stored == null ? null : stored.get(id.key());
     }
 
+    /** A write outside a lease holds while no live lease covers the key; a lease's write while that lease is live. */
     private boolean fenceHolds(KeyId id, long token, Instant now) {
         LeaseState lease = leases.get(id);
+        if (token == ConditionalWrite.NO_FENCE) {
+            return lease == null || !lease.heldAt(now);
+        }
         return lease != null && lease.token() == token && lease.heldAt(now);
     }
 

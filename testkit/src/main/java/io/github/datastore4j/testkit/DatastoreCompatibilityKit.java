@@ -429,7 +429,8 @@ public abstract class DatastoreCompatibilityKit {
                                 throw new IllegalArgumentException("bad predicate");
                             },
                             WAIT);
-            assertThat(broken).isCompletedExceptionally();
+            // at once on a store of one process; on a shared one the key's slot may still be finishing the set
+            assertThat(broken).failsWithin(WAIT);
             store.set("k", 2);
             assertThat(store.get("k", Integer.class)).contains(2);
         }
@@ -1256,7 +1257,7 @@ public abstract class DatastoreCompatibilityKit {
                 assertThat(next.token()).isGreaterThan(stale.token());
                 assertThatThrownBy(stale::save)
                         .isInstanceOf(LockedException.class)
-                        .hasMessageContaining("session " + next.token() + " took the key over")
+                        .hasMessageContaining("took the key over") // on a shared store the engine may not know by whom
                         .hasMessageContaining("not applied");
                 assertThatThrownBy(() -> stale.renew(LONG)).isInstanceOf(LockedException.class);
                 assertThatThrownBy(stale::release).isInstanceOf(LockedException.class);

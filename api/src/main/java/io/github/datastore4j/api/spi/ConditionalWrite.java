@@ -8,16 +8,17 @@ import static java.util.Objects.requireNonNull;
  * @param mutation the change
  * @param expectedRev {@link #ANY_REV} for no condition, {@link #ABSENT} if the key must have no record, else the
  *     revision its record must have
- * @param fencingToken {@link #NO_FENCE}, or the token of a {@link Lease} on the key that must still be the key's
- *     current lease when the write commits (checked in the same transaction, so a holder whose lease ran out cannot
- *     write late)
+ * @param fencingToken {@link #NO_FENCE} for a write outside any lease, which is refused ({@code fenced}) while a lease
+ *     that has not run out covers the key — a session in any process keeps the key to itself; or the token of a
+ *     {@link Lease} on the key that must still be the key's current lease when the write commits (checked in the same
+ *     transaction, so a holder whose lease ran out cannot write late)
  */
 public record ConditionalWrite(Mutation mutation, long expectedRev, long fencingToken) {
     /** No condition on the revision. */
     public static final long ANY_REV = -1;
     /** The key must have no record. */
     public static final long ABSENT = 0;
-    /** No lease is required. */
+    /** Written outside any lease: refused while a live lease covers the key. */
     public static final long NO_FENCE = 0;
 
     public ConditionalWrite {
