@@ -21,8 +21,9 @@ import java.util.Set;
  * Commits the writes of a batch whose conditions hold, in one transaction, with their changes in the feed.
  *
  * <p>The whole batch travels as arrays in <b>one statement</b>. It first takes the transaction's xid and a position
- * per write ({@code datastore4j_take_positions}, see {@link ChangeFeed}); then locks the current leases the writes'
- * fencing tokens name ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends); updates where
+ * per write ({@code datastore4j_take_positions}, see {@link ChangeFeed}); then locks the live leases of the keys it
+ * writes ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends) — a write carrying a token
+ * needs its lease live, a write without one needs no live lease on its key; updates where
  * the revision is the expected one ({@code READ COMMITTED} re-checks the condition on the newest version of a row
  * another transaction just changed); inserts where the key must be absent ({@code ON CONFLICT DO NOTHING}: a
  * concurrent insert makes it a conflict, not an error); upserts and deletes; appends a change row per applied write;
@@ -56,9 +57,10 @@ final class ConditionalWriter {
                 + " ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bytea[], ?::bytea[])"
                 + " AS i(idx, ns, k, put, expected, fence, rev, sv, checksum, val, meta)),"
                 + " live AS (SELECT l.ns, l.k, l.token FROM " + leases + " l JOIN input i ON l.ns = i.ns AND l.k = i.k"
-                + " AND l.token = i.fence WHERE i.fence <> 0 AND l.expires_at > clock_timestamp() FOR SHARE OF l),"
-                + " ok AS (SELECT i.* FROM input i WHERE i.fence = 0 OR EXISTS (SELECT 1 FROM live l WHERE l.ns = i.ns"
-                + " AND l.k = i.k AND l.token = i.fence)),"
+                + " WHERE l.expires_at > clock_timestamp() FOR SHARE OF l),"
+                + " ok AS (SELECT i.* FROM input i WHERE CASE WHEN i.fence = 0 THEN NOT EXISTS (SELECT 1 FROM live l"
+                + " WHERE l.ns = i.ns AND l.k = i.k) ELSE EXISTS (SELECT 1 FROM live l WHERE l.ns = i.ns"
+                + " AND l.k = i.k AND l.token = i.fence) END),"
                 + " upd AS (UPDATE " + records + " r SET rev = o.rev, schema_version = o.sv, checksum = o.checksum,"
                 + " value = o.val, metadata = NULLIF(o.meta, ''::bytea) FROM ok o WHERE o.put AND o.expected > 0"
                 + " AND r.ns = o.ns AND r.k = o.k AND r.rev = o.expected RETURNING o.idx),"
