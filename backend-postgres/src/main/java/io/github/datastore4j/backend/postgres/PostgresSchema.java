@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  *       byte order is the same on every server, whatever its collation;
  *   <li>{@code datastore4j_quarantine}: damaged records moved aside, with the problem and when;
  *   <li>{@code datastore4j_holder}: who holds the store, for the {@code LOCKED} message;
- *   <li>{@code datastore4j_changes} and the function {@code datastore4j_take_positions}: the change feed (see
- *       {@link ChangeFeed});
+ *   <li>{@code datastore4j_changes}, indexed by position and by {@code (ns, position)}, and the function {@code
+ *       datastore4j_take_positions}: the change feed (see {@link ChangeFeed});
  *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
  * </ul>
  *
@@ -79,6 +79,9 @@ final class PostgresSchema {
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
                     + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"
                     + " schema_version int, checksum bigint, value bytea, metadata bytea)");
+            // a namespace's feed (ChangeFeed) and the positions a snapshot includes read one namespace in order
+            ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_ns_position ON " + s
+                    + ".datastore4j_changes (ns, position)");
             String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
             // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
             ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"

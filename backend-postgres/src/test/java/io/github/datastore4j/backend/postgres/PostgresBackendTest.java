@@ -218,11 +218,11 @@ class PostgresBackendTest {
         try (PostgresBackend held = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
             held.write(List.of(Mutation.put("ns", record("k", 1)))).join();
             assertThat(held.head().join()).isZero();
-            assertThat(held.changesAfter(0, 10).join().changes()).isEmpty();
+            assertThat(held.changesAfter("ns", 0, 10).join().changes()).isEmpty();
             held.writeConditionally(List.of(
                             ConditionalWrite.expecting(Mutation.put("ns", record("k2", 1)), ConditionalWrite.ABSENT)))
                     .join();
-            assertThat(held.changesAfter(0, 10).join().changes())
+            assertThat(held.changesAfter("ns", 0, 10).join().changes())
                     .extracting(ChangePage.Change::key)
                     .containsExactly("k2");
         }
