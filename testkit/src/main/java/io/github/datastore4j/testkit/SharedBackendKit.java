@@ -12,6 +12,7 @@ import io.github.datastore4j.api.spi.SharedBackend;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -83,7 +84,24 @@ public abstract class SharedBackendKit {
     }
 
     protected static ConditionalWrite put(String key, long rev, String json, long expectedRev) {
-        return ConditionalWrite.expecting(Mutation.put("ns", record("ns", key, rev, json)), expectedRev);
+        return put("ns", key, rev, json, expectedRev);
+    }
+
+    protected static ConditionalWrite put(String namespace, String key, long rev, String json, long expectedRev) {
+        return ConditionalWrite.expecting(Mutation.put(namespace, record(namespace, key, rev, json)), expectedRev);
+    }
+
+    /** Commits {@code write} alone on {@code backend}, which must succeed; returns its position. */
+    private static long commit(SharedBackend backend, ConditionalWrite write) {
+        ConditionalResult result = backend.writeConditionally(List.of(write)).join();
+        assertThat(result.conflicts()).as("conflicts of %s", write).isEmpty();
+        return result.position();
+    }
+
+    private static List<Record> scan(SharedBackend backend, String namespace) {
+        List<Record> records = Collections.synchronizedList(new ArrayList<>());
+        backend.scan(namespace, records::add).join();
+        return List.copyOf(records);
     }
 
     private static String text(Record record) {
@@ -231,6 +249,62 @@ public abstract class SharedBackendKit {
         }
 
         @Test
+        @DisplayName("a namespace's feed holds its own changes only, and positions grow across namespaces")
+        void feedIsPerNamespace() {
+            SharedBackend writer = instances.get(0);
+            long a = commit(writer, put("ns", "a", 1, "1", ConditionalWrite.ABSENT));
+            long otherA = commit(writer, put("other", "a", 1, "\"other\"", ConditionalWrite.ABSENT)); // same key
+            long deleted = commit(writer, ConditionalWrite.expecting(Mutation.delete("ns", "a"), 1));
+            long otherB = commit(writer, put("other", "b", 1, "1", ConditionalWrite.ABSENT));
+            long both = writer.writeConditionally(List.of(
+                            put("ns", "m", 1, "1", ConditionalWrite.ABSENT),
+                            put("other", "m", 1, "1", ConditionalWrite.ABSENT)))
+                    .join()
+                    .position();
+            assertThat(List.of(a, otherA, deleted, otherB, both)).isSorted().doesNotHaveDuplicates();
+
+            SharedBackend reader = instances.get(1);
+            ChangePage ns = reader.changesAfter("ns", 0, 100).join();
+            ChangePage other = reader.changesAfter("other", 0, 100).join();
+            assertThat(ns.changes()).extracting(ChangePage.Change::key).containsExactly("a", "a", "m");
+            assertThat(other.changes()).extracting(ChangePage.Change::key).containsExactly("a", "b", "m");
+            assertThat(ns.changes()).extracting(ChangePage.Change::namespace).containsOnly("ns");
+            assertThat(other.changes()).extracting(ChangePage.Change::namespace).containsOnly("other");
+            // a record's checksum covers its namespace: a change of another namespace passed off as this one fails it
+            for (ChangePage page : List.of(ns, other)) {
+                for (ChangePage.Change change : page.changes()) {
+                    change.record().ifPresent(r -> assertThat(r.checksumValid(change.namespace()))
+                            .as("change %s read as namespace %s", change.position(), change.namespace())
+                            .isTrue());
+                }
+            }
+            List<Long> nsPositions =
+                    ns.changes().stream().map(ChangePage.Change::position).toList();
+            List<Long> otherPositions =
+                    other.changes().stream().map(ChangePage.Change::position).toList();
+            assertThat(nsPositions.subList(0, 2)).containsExactly(a, deleted);
+            assertThat(nsPositions.get(2)).isGreaterThan(otherB).isLessThanOrEqualTo(both);
+            assertThat(otherPositions.subList(0, 2)).containsExactly(otherA, otherB);
+            assertThat(otherPositions.get(2)).isGreaterThan(otherB).isLessThanOrEqualTo(both);
+            assertThat(nsPositions).doesNotContainAnyElementsOf(otherPositions);
+            assertThat(ns.next()).isEqualTo(nsPositions.get(2));
+            assertThat(reader.head().join())
+                    .as("the head is over every namespace")
+                    .isEqualTo(both);
+
+            assertThat(reader.changesAfter("ns", otherA, 100).join().changes())
+                    .as("read on from a position of another namespace")
+                    .extracting(ChangePage.Change::position)
+                    .containsExactlyElementsOf(nsPositions.subList(1, 3));
+            ChangePage done = reader.changesAfter("ns", ns.next(), 100).join();
+            assertThat(done.changes()).isEmpty();
+            assertThat(done.next()).isEqualTo(ns.next());
+            ChangePage none = reader.changesAfter("never-written", 0, 100).join();
+            assertThat(none.changes()).isEmpty();
+            assertThat(none.next()).isZero();
+        }
+
+        @Test
         @Timeout(value = 2, unit = TimeUnit.MINUTES)
         @DisplayName("a change that commits late with a smaller position is not skipped: next stops before it")
         void lateCommitIsNotSkipped() throws Exception {
@@ -245,6 +319,7 @@ public abstract class SharedBackendKit {
                         .writeConditionally(List.of(put("early", 1, "1", ConditionalWrite.ABSENT)))
                         .join()
                         .position();
+                commit(instances.get(1), put("other", "elsewhere", 1, "1", ConditionalWrite.ABSENT));
                 before = reader.changesAfter("ns", 0, 100).join();
                 assertThat(before.changes())
                         .as("changes delivered while a smaller position may still commit")
@@ -259,6 +334,43 @@ public abstract class SharedBackendKit {
             ChangePage after = reader.changesAfter("ns", before.next(), 100).join();
             assertThat(after.changes()).extracting(ChangePage.Change::key).containsExactly("late", "early");
             assertThat(after.next()).isEqualTo(early);
+        }
+
+        @Test
+        @Timeout(value = 2, unit = TimeUnit.MINUTES)
+        @DisplayName("a write held open on another namespace never shows in this one's feed, which delivers its own"
+                + " change exactly once")
+        void lateCommitOfAnotherNamespace() throws Exception {
+            HeldWrite late = holdOpen(instances.get(0), List.of(put("other", "late", 1, "1", ConditionalWrite.ABSENT)));
+            SharedBackend reader = instances.get(2);
+            late.awaitHeld(); // it holds the smaller position, in another namespace
+            ChangePage before;
+            long early;
+            try {
+                early = commit(instances.get(1), put("ns", "early", 1, "1", ConditionalWrite.ABSENT));
+                before = reader.changesAfter("ns", 0, 100).join();
+                // The open write can never become a change of "ns", so this feed may deliver "early" now; a backend
+                // whose horizon is shared by every namespace (postgres: xids are server-wide) delivers it once the
+                // other commits. Either way nothing of "other", and next never past "early".
+                assertThat(before.changes()).extracting(ChangePage.Change::key).isSubsetOf("early");
+                assertThat(before.next()).isLessThanOrEqualTo(early);
+                assertThat(reader.changesAfter("other", 0, 100).join().changes())
+                        .as("the other namespace's feed while its write is open")
+                        .isEmpty();
+            } finally {
+                late.commit();
+            }
+            long latePosition = late.commit().get(1, TimeUnit.MINUTES).position();
+            assertThat(latePosition).isLessThan(early);
+            ChangePage after = reader.changesAfter("ns", before.next(), 100).join();
+            List<ChangePage.Change> delivered = new ArrayList<>(before.changes());
+            delivered.addAll(after.changes());
+            assertThat(delivered).extracting(ChangePage.Change::position).containsExactly(early);
+            assertThat(delivered).extracting(ChangePage.Change::namespace).containsExactly("ns");
+            assertThat(after.next()).isEqualTo(early);
+            ChangePage other = reader.changesAfter("other", 0, 100).join();
+            assertThat(other.changes()).extracting(ChangePage.Change::position).containsExactly(latePosition);
+            assertThat(other.changes()).extracting(ChangePage.Change::key).containsExactly("late");
         }
 
         @Test
