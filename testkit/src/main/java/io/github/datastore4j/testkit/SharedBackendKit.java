@@ -459,6 +459,7 @@ public abstract class SharedBackendKit {
             long early;
             try {
                 early = commit(instances.get(1), put("early", 1, "1", ConditionalWrite.ABSENT));
+                commit(instances.get(1), put("other", "elsewhere", 1, "1", ConditionalWrite.ABSENT)); // never included
                 snapshot = instances.get(2).snapshot("ns").join();
             } finally {
                 late.commit();
@@ -486,6 +487,7 @@ public abstract class SharedBackendKit {
             long early;
             try {
                 early = commit(instances.get(1), put("early", 1, "1", ConditionalWrite.ABSENT));
+                commit(instances.get(1), put("other", "elsewhere", 1, "1", ConditionalWrite.ABSENT)); // never included
                 snapshot = instances.get(2).snapshot("ns").join();
             } finally {
                 late.commit();
