@@ -264,6 +264,11 @@ final class PostgresBackend implements SharedBackend {
                 connections.call("take a snapshot of namespace '" + namespace + "'", c -> feed.snapshot(c, namespace)));
     }
 
+    /** Runs {@code call} on a pooled connection, as every method does: for tests that look at the connections. */
+    <T> T onConnection(PostgresConnections.SqlCall<T> call) {
+        return connections.call("run a test's call", call);
+    }
+
     @Override
     public CompletableFuture<Long> head() {
         return complete(() -> connections.call("read the change feed's head", feed::head));

@@ -281,6 +281,54 @@ class PostgresBackendTest {
         }
     }
 
+    @Nested
+    @DisplayName("the change feed and snapshots")
+    class FeedAndSnapshots {
+        @Test
+        @Timeout(value = 1, unit = TimeUnit.MINUTES)
+        @DisplayName("a snapshot leaves its pooled connection in READ COMMITTED and read-write, also when it fails")
+        void snapshotLeavesTheConnectionAsThePoolExpects() throws Exception {
+            try (PostgresBackend backend =
+                    PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+                backend.write(List.of(Mutation.put("ns", record("k", 1)))).join();
+                String before = backend.onConnection(PostgresBackendTest::sessionState);
+                assertThat(before).endsWith("read committed, read-write, auto-commit false");
+                assertThat(backend.snapshot("ns").join().records()).hasSize(1);
+                assertThat(backend.onConnection(PostgresBackendTest::sessionState))
+                        .as("the same pooled connection after a snapshot")
+                        .isEqualTo(before);
+                // text cannot hold NUL: the snapshot fails inside its transaction, after SET TRANSACTION
+                assertThatThrownBy(() -> backend.snapshot("n\0s").join())
+                        .isInstanceOf(CompletionException.class)
+                        .cause()
+                        .isInstanceOf(BackendException.class)
+                        .hasMessageContaining("PostgreSQL failed to take a snapshot of namespace 'n");
+                assertThat(backend.onConnection(PostgresBackendTest::sessionState))
+                        .as("the same pooled connection after a failed snapshot")
+                        .isEqualTo(before);
+                backend.write(List.of(Mutation.put("ns", record("k", 2)))).join();
+                assertThat(backend.snapshot("ns").join().records())
+                        .extracting(Record::rev)
+                        .containsExactly(2L);
+            }
+        }
+    }
+
+    /** The session's isolation, read-only setting and auto-commit, with its pid first. */
+    private static String sessionState(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rows =
+                        statement.executeQuery("SELECT pg_backend_pid(), current_setting('transaction_isolation'),"
+                                + " current_setting('transaction_read_only')")) {
+            rows.next();
+            String state = rows.getInt(1) + ": " + rows.getString(2) + ", "
+                    + ("on".equals(rows.getString(3)) ? "read-only" : "read-write") + ", auto-commit "
+                    + connection.getAutoCommit();
+            connection.commit();
+            return state;
+        }
+    }
+
     /** Ends the server sessions named {@code applicationName}; returns how many. */
     private static int terminate(String applicationName) throws SQLException {
         try (Connection admin = TestPostgres.admin();
