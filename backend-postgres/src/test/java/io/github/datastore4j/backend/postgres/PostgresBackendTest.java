@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PostgresBackendTest {
     private static final PostgresBackendProvider NO_ENVIRONMENT = new PostgresBackendProvider(name -> null);
@@ -310,6 +313,73 @@ class PostgresBackendTest {
                 assertThat(backend.snapshot("ns").join().records())
                         .extracting(Record::rev)
                         .containsExactly(2L);
+            }
+        }
+
+        @ParameterizedTest(name = "a batch with {0} other keys")
+        @ValueSource(ints = {0, ConditionalWriter.MAX_KEY_LOCKS})
+        @Timeout(value = 1, unit = TimeUnit.MINUTES)
+        @DisplayName("a write that waits for a key's row lock after taking its positions does not commit under a later"
+                + " position of that key: the feed replays to the stored state")
+        void writesOfOneKeyCommitInPositionOrder(int otherKeys) throws Exception {
+            String schema = TestPostgres.freshSchema();
+            String sessions = PostgresConnections.APPLICATION_NAME + " " + schema;
+            try (PostgresBackend first = PostgresBackend.open(TestPostgres.target(schema), false);
+                    PostgresBackend second = PostgresBackend.open(TestPostgres.target(schema), false);
+                    Connection admin = TestPostgres.admin()) {
+                first.writeConditionally(List.of(ConditionalWrite.expecting(
+                                Mutation.put("ns", record("k", 1)), ConditionalWrite.ABSENT)))
+                        .join();
+                admin.setAutoCommit(false);
+                // a KEY SHARE lock blocks a delete of the row, not an update that keeps its key
+                try (PreparedStatement hold = admin.prepareStatement("SELECT 1 FROM \"" + schema
+                        + "\".datastore4j_records WHERE ns = 'ns' AND k = ? FOR KEY SHARE")) {
+                    hold.setBytes(1, "k".getBytes(StandardCharsets.UTF_8));
+                    hold.executeQuery().close();
+                }
+                List<ConditionalWrite> batch = new ArrayList<>();
+                batch.add(new ConditionalWrite(
+                        Mutation.delete("ns", "k"), ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
+                for (int i = 0; i < otherKeys; i++) { // past MAX_KEY_LOCKS, the batch locks every key at once
+                    batch.add(ConditionalWrite.expecting(
+                            Mutation.put("ns", record("other" + i, 1)), ConditionalWrite.ABSENT));
+                }
+                var delete = CompletableFuture.supplyAsync(
+                        () -> first.writeConditionally(batch).join());
+                awaitWaiting(admin, sessions, 1, () -> false); // the delete holds its positions and waits
+                var update = CompletableFuture.supplyAsync(() -> second.writeConditionally(
+                                List.of(ConditionalWrite.expecting(Mutation.put("ns", record("k", 2)), 1)))
+                        .join());
+                awaitWaiting(admin, sessions, 2, update::isDone); // the update commits, or waits its turn
+                admin.rollback();
+                delete.get(30, TimeUnit.SECONDS);
+                update.get(30, TimeUnit.SECONDS);
+                Map<String, Record> replayed = new java.util.HashMap<>();
+                for (ChangePage.Change change :
+                        first.changesAfter("ns", 0, 1_000).join().changes()) {
+                    change.record()
+                            .ifPresentOrElse(r -> replayed.put(change.key(), r), () -> replayed.remove(change.key()));
+                }
+                List<Record> stored = new ArrayList<>();
+                first.scan("ns", stored::add).join();
+                assertThat(replayed.values()).containsExactlyInAnyOrderElementsOf(stored);
+            }
+        }
+
+        /** Waits until {@code count} of the sessions named {@code sessions} wait for a lock, or {@code done}. */
+        private void awaitWaiting(Connection admin, String sessions, int count, java.util.function.BooleanSupplier done)
+                throws SQLException {
+            try (PreparedStatement waiting = admin.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+                waiting.setString(1, sessions);
+                while (!done.getAsBoolean()) { // bounded by the test's timeout
+                    try (ResultSet rows = waiting.executeQuery()) {
+                        rows.next();
+                        if (rows.getInt(1) >= count) {
+                            return;
+                        }
+                    }
+                }
             }
         }
     }
