@@ -513,12 +513,12 @@ public abstract class SharedBackendKit {
         void snapshotsFollowedUnderConcurrentWrites() throws Exception {
             List<String> keys = List.of("k0", "k1", "k2", "k3", "k4");
             int writers = INSTANCES - 1; // the last instance snapshots and follows
-            int perWriter = 200;
+            int perWriter = 300;
             // every change of "ns" that committed, as its writer saw it commit: what each check is held against
             Map<Long, ChangePage.Change> committed = new ConcurrentHashMap<>();
             List<CountDownLatch> milestones = new ArrayList<>();
-            for (int quarter = 1; quarter <= 3; quarter++) {
-                milestones.add(new CountDownLatch(writers * perWriter * quarter / 4));
+            for (int eighth = 1; eighth <= 7; eighth++) { // a snapshot at each
+                milestones.add(new CountDownLatch(writers * perWriter * eighth / 8));
             }
             CountDownLatch warmedUp = new CountDownLatch(writers * 5);
             SharedBackend reader = instances.get(INSTANCES - 1);

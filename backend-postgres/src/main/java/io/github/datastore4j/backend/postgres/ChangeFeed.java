@@ -29,7 +29,9 @@ import java.util.Set;
  * every transaction still running has an xid of at least {@code xmin}. A page returns changes in position order and
  * stops before the first one whose xid is not below {@code xmin}. Every change before it is final: a transaction
  * still running that held a smaller position would have a smaller xid, below {@code xmin}, so it cannot be running.
- * {@code next} is the last change returned, so a reader that continues from it never skips a change.
+ * {@code next} is the last change returned, so a reader that continues from it never skips a change. And a key's
+ * changes have positions in the order they committed ({@link ConditionalWriter} locks a batch's keys before it takes
+ * positions), so a reader that applies the feed in position order never lays an older state over a newer one.
  *
  * <p><b>One namespace's feed.</b> A page reads only the changes of its namespace ({@code ns = ?}, on the index
  * {@code (ns, position)}) with the same rule, and the argument above still holds for each change it returns: a
