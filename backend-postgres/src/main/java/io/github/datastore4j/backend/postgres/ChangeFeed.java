@@ -2,17 +2,23 @@ package io.github.datastore4j.backend.postgres;
 
 import io.github.datastore4j.api.spi.ChangePage;
 import io.github.datastore4j.api.spi.Record;
+import io.github.datastore4j.api.spi.SharedSnapshot;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Reads the change feed: {@code datastore4j_changes (position, xid, …)}, one row per committed change, with the
- * {@code xid8} of the transaction that wrote it.
+ * Reads the change feed: {@code datastore4j_changes (position, xid, ns, …)}, one row per committed change, with the
+ * {@code xid8} of the transaction that wrote it; and the {@linkplain #snapshot snapshot} a reader of one namespace
+ * starts from.
  *
  * <p><b>Why not just {@code position > last}.</b> Positions come from a sequence, taken before commit, so a
  * transaction can commit after one with a higher position; a reader that kept {@code position > last} would skip it.
@@ -23,7 +29,25 @@ import java.util.Optional;
  * every transaction still running has an xid of at least {@code xmin}. A page returns changes in position order and
  * stops before the first one whose xid is not below {@code xmin}. Every change before it is final: a transaction
  * still running that held a smaller position would have a smaller xid, below {@code xmin}, so it cannot be running.
- * {@code next} is the last change returned, so a reader that continues from it never skips a change.
+ * {@code next} is the last change returned, so a reader that continues from it never skips a change. And a key's
+ * changes have positions in the order they committed ({@link ConditionalWriter} locks a batch's keys before it takes
+ * positions), so a reader that applies the feed in position order never lays an older state over a newer one.
+ *
+ * <p><b>One namespace's feed.</b> A page reads only the changes of its namespace ({@code ns = ?}, on the index
+ * {@code (ns, position)}) with the same rule, and the argument above still holds for each change it returns: a
+ * transaction that writes this namespace and has not committed is still running (or starts later), so its xid is
+ * at least {@code xmin}, above the xid of every change returned, and its positions, taken in xid order, are above
+ * theirs. So {@code next} never passes a position of this namespace that may still commit. A transaction writing
+ * another namespace only matters in that its xid, too, may hold {@code xmin} back: a page of this namespace may wait
+ * for it (never longer than it runs), but its changes never appear here, so skipping past its positions loses
+ * nothing. Positions stay one sequence over every namespace: a namespace's feed has gaps where others wrote.
+ *
+ * <p><b>Snapshot.</b> One {@code REPEATABLE READ}, read-only transaction, so that every statement sees the same
+ * instant S: the head {@code H} (the largest position below the first change visible in S whose xid is not below
+ * S's {@code xmin}: by the argument above, every change at or before {@code H} committed before S and none is in
+ * progress), the positions after {@code H} of this namespace's changes that S sees (they committed before S while a
+ * smaller position was still open: {@code included}), and the namespace's records. A change after {@code H} that S
+ * does not see is not in the records, and the feed from {@code H} delivers it later.
  *
  * <p>The price: a change is delivered once every transaction that started writing before it has ended — a long
  * writing transaction anywhere on the server (xids are server-wide) delays the feed, and never breaks it. The
@@ -32,18 +56,24 @@ import java.util.Optional;
  *
  * <p>Not done yet: the feed is never trimmed, and {@link #head} scans it.
  *
- * <p><b>Concurrency contract.</b> Stateless and thread-safe; each call uses the connection it is given.
+ * <p><b>Concurrency contract.</b> Stateless and thread-safe; each call uses the connection it is given, ends its
+ * transaction, and leaves the connection as it found it ({@code READ COMMITTED}, read-write, without auto-commit).
  */
 final class ChangeFeed {
     private final String page;
     private final String head;
+    private final String headAndIncluded;
+    private final String records;
 
     ChangeFeed(String schema) {
-        this.page = "SELECT c.position, c.ns, c.k, c.rev, c.schema_version, c.checksum, c.value, c.metadata,"
-                + " c.xid < pg_snapshot_xmin(pg_current_snapshot()) FROM "
-                + PostgresSchema.table(schema, "datastore4j_changes")
-                + " c WHERE c.position > ? ORDER BY c.position LIMIT ?";
+        String changes = PostgresSchema.table(schema, "datastore4j_changes");
+        this.page = "SELECT c.position, c.k, c.rev, c.schema_version, c.checksum, c.value, c.metadata,"
+                + " c.xid < pg_snapshot_xmin(pg_current_snapshot()) FROM " + changes
+                + " c WHERE c.ns = ? AND c.position > ? ORDER BY c.position LIMIT ?";
         this.head = headQuery(schema);
+        this.headAndIncluded = "WITH h(position) AS (" + head + ") SELECT h.position, ARRAY(SELECT c.position FROM "
+                + changes + " c WHERE c.ns = ? AND c.position > h.position) FROM h";
+        this.records = PostgresSchema.table(schema, "datastore4j_records");
     }
 
     /** The position below the first change that is not safe yet (0 if none), in one statement. */
@@ -55,19 +85,19 @@ final class ChangeFeed {
                 + " c, u WHERE u.p IS NULL OR c.position < u.p";
     }
 
-    ChangePage changesAfter(Connection connection, long position, int limit) throws SQLException {
+    ChangePage changesAfter(Connection connection, String namespace, long position, int limit) throws SQLException {
         List<ChangePage.Change> changes = new ArrayList<>();
         long next = position;
         try (PreparedStatement statement = connection.prepareStatement(page)) {
-            statement.setLong(1, position);
-            statement.setInt(2, limit);
+            statement.setString(1, namespace);
+            statement.setLong(2, position);
+            statement.setInt(3, limit);
             try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next() && rows.getBoolean(9)) {
+                while (rows.next() && rows.getBoolean(8)) {
                     long at = rows.getLong(1);
-                    String namespace = rows.getString(2);
                     Optional<Record> record =
-                            rows.getBytes(7) == null ? Optional.empty() : Optional.of(PostgresBackend.record(rows, 3));
-                    changes.add(new ChangePage.Change(at, namespace, PostgresBackend.keyOf(rows.getBytes(3)), record));
+                            rows.getBytes(6) == null ? Optional.empty() : Optional.of(PostgresBackend.record(rows, 2));
+                    changes.add(new ChangePage.Change(at, namespace, PostgresBackend.keyOf(rows.getBytes(2)), record));
                     next = at;
                 }
             }
@@ -84,5 +114,38 @@ final class ChangeFeed {
             connection.commit();
             return at;
         }
+    }
+
+    /**
+     * The records of {@code namespace} and where its feed goes on, all read in one {@code REPEATABLE READ} snapshot.
+     * Records are read as {@link PostgresBackend#scan} reads them, checksums unchecked: the engine decides.
+     *
+     * <p>{@code SET TRANSACTION} sets the isolation of this transaction only, so nothing on the connection needs
+     * restoring: the commit, or the pool's rollback on a failure, ends it, and the next transaction is the
+     * connection's {@code READ COMMITTED} again. It fails if a transaction is already under way, so a connection
+     * handed back mid-transaction shows up as an error, not as a snapshot of the wrong instant.
+     */
+    SharedSnapshot snapshot(Connection connection, String namespace) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        }
+        long position;
+        Set<Long> included = new HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(headAndIncluded)) {
+            statement.setString(1, namespace);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                position = rows.getLong(1);
+                Array positions = rows.getArray(2);
+                for (Long at : (Long[]) positions.getArray()) {
+                    included.add(at);
+                }
+                positions.free();
+            }
+        }
+        List<Record> found = new ArrayList<>();
+        PostgresBackend.scanOn(connection, records, namespace, found::add);
+        connection.commit();
+        return new SharedSnapshot(found, position, included);
     }
 }

@@ -9,6 +9,7 @@ import io.github.datastore4j.api.spi.Lease;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import io.github.datastore4j.api.spi.SharedBackend;
+import io.github.datastore4j.api.spi.SharedSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -33,8 +34,8 @@ import java.util.function.Supplier;
  * <p><b>One storage per schema, for now.</b> The engine keeps the truth in its own memory, so two engines on one
  * schema would overwrite each other; until the engine has a shared mode, a storage holds {@link PostgresStoreLock}
  * and a second one, from any process or machine, gets {@code LOCKED} naming the holder. The backend already
- * implements {@link SharedBackend} — conditional writes, a change feed that never skips a late commit, leases with
- * fencing tokens — proven at the SPI level by the testkit's {@code SharedBackendKit}; its capabilities say {@code
+ * implements {@link SharedBackend} — conditional writes, a change feed per namespace that never skips a late commit,
+ * snapshots a reader starts that feed from, leases with fencing tokens — proven at the SPI level by the testkit's {@code SharedBackendKit}; its capabilities say {@code
  * shared = false} until the engine uses them.
  *
  * <p><b>Guarantees.</b> A {@link #write} batch is one transaction (all or nothing), later mutations of a key winning.
@@ -71,11 +72,11 @@ final class PostgresBackend implements SharedBackend {
         this.lock = lock;
         this.fsync = fsync;
         String channel = "datastore4j." + target.schema();
+        this.records = PostgresSchema.table(target.schema(), "datastore4j_records");
         this.feed = new ChangeFeed(target.schema());
         this.writer = new ConditionalWriter(target.schema(), channel, feed);
         this.leases = new Leases(target.schema());
         this.hints = new ChangeHints(target, channel);
-        this.records = PostgresSchema.table(target.schema(), "datastore4j_records");
         this.quarantine = PostgresSchema.table(target.schema(), "datastore4j_quarantine");
     }
 
@@ -192,20 +193,26 @@ final class PostgresBackend implements SharedBackend {
     @Override
     public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
         return complete(() -> connections.call("scan namespace '" + namespace + "'", c -> {
-            try (PreparedStatement select =
-                    c.prepareStatement("SELECT k, rev, schema_version, checksum, value, metadata" + " FROM " + records
-                            + " WHERE ns = ? ORDER BY k")) {
-                select.setString(1, namespace);
-                select.setFetchSize(FETCH_SIZE); // a cursor: without auto-commit, pgjdbc streams in pages of this size
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        sink.accept(record(rows, 1));
-                    }
-                }
-            }
+            scanOn(c, records, namespace, sink);
             c.commit();
             return null;
         }));
+    }
+
+    /** Passes every record of {@code namespace} in {@code records}, a records table, to {@code sink}, in key order. */
+    static void scanOn(Connection connection, String records, String namespace, Consumer<? super Record> sink)
+            throws SQLException {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT k, rev, schema_version, checksum, value, metadata FROM " + records
+                        + " WHERE ns = ? ORDER BY k")) {
+            select.setString(1, namespace);
+            select.setFetchSize(FETCH_SIZE); // a cursor: without auto-commit, pgjdbc streams in pages of this size
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    sink.accept(record(rows, 1));
+                }
+            }
+        }
     }
 
     @Override
@@ -242,12 +249,24 @@ final class PostgresBackend implements SharedBackend {
     }
 
     @Override
-    public CompletableFuture<ChangePage> changesAfter(long position, int limit) {
+    public CompletableFuture<ChangePage> changesAfter(String namespace, long position, int limit) {
         if (limit <= 0) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit must be positive: " + limit));
         }
+        return complete(() -> connections.call(
+                "read the change feed of namespace '" + namespace + "' after " + position,
+                c -> feed.changesAfter(c, namespace, position, limit)));
+    }
+
+    @Override
+    public CompletableFuture<SharedSnapshot> snapshot(String namespace) {
         return complete(() ->
-                connections.call("read the change feed after " + position, c -> feed.changesAfter(c, position, limit)));
+                connections.call("take a snapshot of namespace '" + namespace + "'", c -> feed.snapshot(c, namespace)));
+    }
+
+    /** Runs {@code call} on a pooled connection, as every method does: for tests that look at the connections. */
+    <T> T onConnection(PostgresConnections.SqlCall<T> call) {
+        return connections.call("run a test's call", call);
     }
 
     @Override

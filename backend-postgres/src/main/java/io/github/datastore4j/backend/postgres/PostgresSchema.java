@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  *       byte order is the same on every server, whatever its collation;
  *   <li>{@code datastore4j_quarantine}: damaged records moved aside, with the problem and when;
  *   <li>{@code datastore4j_holder}: who holds the store, for the {@code LOCKED} message;
- *   <li>{@code datastore4j_changes} and the function {@code datastore4j_take_positions}: the change feed (see
- *       {@link ChangeFeed});
+ *   <li>{@code datastore4j_changes}, indexed by position and by {@code (ns, position)}, and the function {@code
+ *       datastore4j_take_positions}: the change feed (see {@link ChangeFeed});
  *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
  * </ul>
  *
@@ -79,10 +79,21 @@ final class PostgresSchema {
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
                     + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"
                     + " schema_version int, checksum bigint, value bytea, metadata bytea)");
+            // a namespace's feed (ChangeFeed) and the positions a snapshot includes read one namespace in order
+            ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_ns_position ON " + s
+                    + ".datastore4j_changes (ns, position)");
             String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
-            // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
-            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"
-                    + " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN PERFORM pg_advisory_lock(" + feedLock + ");"
+            String writersLock = "hashtextextended('datastore4j.writers:" + schema + "', 0)";
+            String keyLocks = "hashtext('datastore4j.keys:" + schema + "')";
+            // first the locks of the batch's keys, held to commit (ConditionalWriter: a key's positions in commit
+            // order), or, for a batch of too many keys (keys is null), every key's; then the short critical section
+            // of ChangeFeed: a transaction's xid and its positions, taken together
+            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int, keys int[])"
+                    + " RETURNS bigint LANGUAGE plpgsql AS $$ DECLARE last bigint; key int; BEGIN"
+                    + " IF keys IS NULL THEN PERFORM pg_advisory_xact_lock(" + writersLock + ");"
+                    + " ELSE PERFORM pg_advisory_xact_lock_shared(" + writersLock + ");"
+                    + " FOREACH key IN ARRAY keys LOOP PERFORM pg_advisory_xact_lock(" + keyLocks + ", key); END LOOP;"
+                    + " END IF; PERFORM pg_advisory_lock(" + feedLock + ");"
                     + " BEGIN PERFORM pg_current_xact_id(); SELECT max(nextval('" + s
                     + ".datastore4j_change_position')) INTO last FROM generate_series(1, n);"
                     + " EXCEPTION WHEN OTHERS THEN PERFORM pg_advisory_unlock(" + feedLock + "); RAISE; END;"

@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PostgresBackendTest {
     private static final PostgresBackendProvider NO_ENVIRONMENT = new PostgresBackendProvider(name -> null);
@@ -218,11 +221,11 @@ class PostgresBackendTest {
         try (PostgresBackend held = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
             held.write(List.of(Mutation.put("ns", record("k", 1)))).join();
             assertThat(held.head().join()).isZero();
-            assertThat(held.changesAfter(0, 10).join().changes()).isEmpty();
+            assertThat(held.changesAfter("ns", 0, 10).join().changes()).isEmpty();
             held.writeConditionally(List.of(
                             ConditionalWrite.expecting(Mutation.put("ns", record("k2", 1)), ConditionalWrite.ABSENT)))
                     .join();
-            assertThat(held.changesAfter(0, 10).join().changes())
+            assertThat(held.changesAfter("ns", 0, 10).join().changes())
                     .extracting(ChangePage.Change::key)
                     .containsExactly("k2");
         }
@@ -278,6 +281,121 @@ class PostgresBackendTest {
                             .join();
                 } while (!afterCut.await(200, TimeUnit.MILLISECONDS));
             }
+        }
+    }
+
+    @Nested
+    @DisplayName("the change feed and snapshots")
+    class FeedAndSnapshots {
+        @Test
+        @Timeout(value = 1, unit = TimeUnit.MINUTES)
+        @DisplayName("a snapshot leaves its pooled connection in READ COMMITTED and read-write, also when it fails")
+        void snapshotLeavesTheConnectionAsThePoolExpects() throws Exception {
+            try (PostgresBackend backend =
+                    PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+                backend.write(List.of(Mutation.put("ns", record("k", 1)))).join();
+                String before = backend.onConnection(PostgresBackendTest::sessionState);
+                assertThat(before).endsWith("read committed, read-write, auto-commit false");
+                assertThat(backend.snapshot("ns").join().records()).hasSize(1);
+                assertThat(backend.onConnection(PostgresBackendTest::sessionState))
+                        .as("the same pooled connection after a snapshot")
+                        .isEqualTo(before);
+                // text cannot hold NUL: the snapshot fails inside its transaction, after SET TRANSACTION
+                assertThatThrownBy(() -> backend.snapshot("n\0s").join())
+                        .isInstanceOf(CompletionException.class)
+                        .cause()
+                        .isInstanceOf(BackendException.class)
+                        .hasMessageContaining("PostgreSQL failed to take a snapshot of namespace 'n");
+                assertThat(backend.onConnection(PostgresBackendTest::sessionState))
+                        .as("the same pooled connection after a failed snapshot")
+                        .isEqualTo(before);
+                backend.write(List.of(Mutation.put("ns", record("k", 2)))).join();
+                assertThat(backend.snapshot("ns").join().records())
+                        .extracting(Record::rev)
+                        .containsExactly(2L);
+            }
+        }
+
+        @ParameterizedTest(name = "a batch with {0} other keys")
+        @ValueSource(ints = {0, ConditionalWriter.MAX_KEY_LOCKS})
+        @Timeout(value = 1, unit = TimeUnit.MINUTES)
+        @DisplayName("a write that waits for a key's row lock after taking its positions does not commit under a later"
+                + " position of that key: the feed replays to the stored state")
+        void writesOfOneKeyCommitInPositionOrder(int otherKeys) throws Exception {
+            String schema = TestPostgres.freshSchema();
+            String sessions = PostgresConnections.APPLICATION_NAME + " " + schema;
+            try (PostgresBackend first = PostgresBackend.open(TestPostgres.target(schema), false);
+                    PostgresBackend second = PostgresBackend.open(TestPostgres.target(schema), false);
+                    Connection admin = TestPostgres.admin()) {
+                first.writeConditionally(List.of(ConditionalWrite.expecting(
+                                Mutation.put("ns", record("k", 1)), ConditionalWrite.ABSENT)))
+                        .join();
+                admin.setAutoCommit(false);
+                // a KEY SHARE lock blocks a delete of the row, not an update that keeps its key
+                try (PreparedStatement hold = admin.prepareStatement("SELECT 1 FROM \"" + schema
+                        + "\".datastore4j_records WHERE ns = 'ns' AND k = ? FOR KEY SHARE")) {
+                    hold.setBytes(1, "k".getBytes(StandardCharsets.UTF_8));
+                    hold.executeQuery().close();
+                }
+                List<ConditionalWrite> batch = new ArrayList<>();
+                batch.add(new ConditionalWrite(
+                        Mutation.delete("ns", "k"), ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
+                for (int i = 0; i < otherKeys; i++) { // past MAX_KEY_LOCKS, the batch locks every key at once
+                    batch.add(ConditionalWrite.expecting(
+                            Mutation.put("ns", record("other" + i, 1)), ConditionalWrite.ABSENT));
+                }
+                var delete = CompletableFuture.supplyAsync(
+                        () -> first.writeConditionally(batch).join());
+                awaitWaiting(admin, sessions, 1, () -> false); // the delete holds its positions and waits
+                var update = CompletableFuture.supplyAsync(() -> second.writeConditionally(
+                                List.of(ConditionalWrite.expecting(Mutation.put("ns", record("k", 2)), 1)))
+                        .join());
+                awaitWaiting(admin, sessions, 2, update::isDone); // the update commits, or waits its turn
+                admin.rollback();
+                delete.get(30, TimeUnit.SECONDS);
+                update.get(30, TimeUnit.SECONDS);
+                Map<String, Record> replayed = new java.util.HashMap<>();
+                for (ChangePage.Change change :
+                        first.changesAfter("ns", 0, 1_000).join().changes()) {
+                    change.record()
+                            .ifPresentOrElse(r -> replayed.put(change.key(), r), () -> replayed.remove(change.key()));
+                }
+                List<Record> stored = new ArrayList<>();
+                first.scan("ns", stored::add).join();
+                assertThat(replayed.values()).containsExactlyInAnyOrderElementsOf(stored);
+            }
+        }
+
+        /** Waits until {@code count} of the sessions named {@code sessions} wait for a lock, or {@code done}. */
+        private void awaitWaiting(Connection admin, String sessions, int count, java.util.function.BooleanSupplier done)
+                throws SQLException {
+            try (PreparedStatement waiting = admin.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+                waiting.setString(1, sessions);
+                while (!done.getAsBoolean()) { // bounded by the test's timeout
+                    try (ResultSet rows = waiting.executeQuery()) {
+                        rows.next();
+                        if (rows.getInt(1) >= count) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The session's isolation, read-only setting and auto-commit, with its pid first. */
+    private static String sessionState(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rows =
+                        statement.executeQuery("SELECT pg_backend_pid(), current_setting('transaction_isolation'),"
+                                + " current_setting('transaction_read_only')")) {
+            rows.next();
+            String state = rows.getInt(1) + ": " + rows.getString(2) + ", "
+                    + ("on".equals(rows.getString(3)) ? "read-only" : "read-write") + ", auto-commit "
+                    + connection.getAutoCommit();
+            connection.commit();
+            return state;
         }
     }
 
