@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * sent as a {@link ConditionalWrite} expecting the cached revision, and the slot is {@linkplain KeySlot#holdUntil
  * held} (without a blocked thread) until the backend answers. Committed: the change becomes current at once, at its
  * feed position, and the caller's future completes — the process reads its own writes. Conflict (another process
- * wrote the key): the operation is decided again on the record the backend found, up to {@link #MAX_ATTEMPTS} times,
- * after the third with a short jittered pause; an operation whose decision fails on a cached value (a {@code put}
+ * wrote the key): the operation is decided again on the record the backend found, up to {@link #MAX_ATTEMPTS} times;
+ * from the second retry on after a pause drawn at random up to a bound that doubles with each attempt, from 1 ms to
+ * {@link #MAX_PAUSE_MILLIS} (full jitter, so that a process that keeps losing the race to faster ones gets its turn;
+ * the bound on a hot key shared by many processes is then tens of seconds, not a fixed count of quick losses); an
+ * operation whose decision fails on a cached value (a {@code put}
  * whose revision the cache has not seen yet, a {@code NOT_FOUND}) is decided again once on the backend's record
  * before the failure is believed. A write whose commit failed is not retried: its outcome is unknown.
  *
@@ -43,7 +46,10 @@ import org.slf4j.LoggerFactory;
 final class SharedNamespace implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SharedNamespace.class);
     /** How often an operation is decided again on what another process wrote before it gives up. */
-    static final int MAX_ATTEMPTS = 64;
+    static final int MAX_ATTEMPTS = 1_000;
+
+    /** The longest pause between two attempts of one operation. */
+    static final long MAX_PAUSE_MILLIS = 64;
 
     private final Namespace ns;
     private final SharedStore store;
@@ -207,13 +213,14 @@ final class SharedNamespace implements AutoCloseable {
             result.completeExceptionally(e);
             return;
         }
-        if (attempt < 3) {
+        if (attempt < 2) {
             attempt(slot, token, decide, result, found, true, attempt + 1);
             return;
         }
-        // contention with other processes: a pause of up to attempt ms spreads the retries out
+        // contention with other processes: full jitter under a bound that doubles, 1 ms to MAX_PAUSE_MILLIS
+        long bound = Math.min(MAX_PAUSE_MILLIS, 1L << Math.min(attempt - 2, 20)) * 1_000_000L;
         CompletableFuture<Void> pause = new CompletableFuture<>();
-        store.schedule(() -> pause.complete(null), ThreadLocalRandom.current().nextLong(attempt * 1_000_000L));
+        store.schedule(() -> pause.complete(null), ThreadLocalRandom.current().nextLong(bound + 1));
         slot.holdUntil(pause, () -> attempt(slot, token, decide, result, found, true, attempt + 1), store.executor());
     }
 

@@ -297,7 +297,7 @@ public abstract class SharedBackendKit {
             assertThat(otherPositions.subList(0, 2)).containsExactly(otherA, otherB);
             assertThat(otherPositions.get(2)).isGreaterThan(otherB).isLessThanOrEqualTo(both);
             assertThat(nsPositions).doesNotContainAnyElementsOf(otherPositions);
-            assertThat(ns.next()).isEqualTo(nsPositions.get(2));
+            assertThat(ns.next()).isBetween(nsPositions.get(2), both);
             assertThat(reader.head().join())
                     .as("the head is over every namespace")
                     .isEqualTo(both);
@@ -308,10 +308,12 @@ public abstract class SharedBackendKit {
                     .containsExactlyElementsOf(nsPositions.subList(1, 3));
             ChangePage done = reader.changesAfter("ns", ns.next(), 100).join();
             assertThat(done.changes()).isEmpty();
-            assertThat(done.next()).isEqualTo(ns.next());
+            assertThat(done.next()).isBetween(ns.next(), both);
             ChangePage none = reader.changesAfter("never-written", 0, 100).join();
             assertThat(none.changes()).isEmpty();
-            assertThat(none.next()).isZero();
+            assertThat(none.next())
+                    .as("a namespace with nothing to read reaches the head a reader read before")
+                    .isEqualTo(both);
         }
 
         @Test
@@ -343,7 +345,9 @@ public abstract class SharedBackendKit {
             assertThat(latePosition).isLessThan(early);
             ChangePage after = reader.changesAfter("ns", before.next(), 100).join();
             assertThat(after.changes()).extracting(ChangePage.Change::key).containsExactly("late", "early");
-            assertThat(after.next()).isEqualTo(early);
+            assertThat(after.next())
+                    .isGreaterThanOrEqualTo(early)
+                    .isLessThanOrEqualTo(reader.head().join());
         }
 
         @Test

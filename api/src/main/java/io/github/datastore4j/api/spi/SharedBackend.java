@@ -51,6 +51,10 @@ public interface SharedBackend extends Backend {
      * position that may still commit: a reader that always continues from {@code next} sees every change exactly
      * once, possibly a little later than it committed.
      *
+     * <p><b>A reader reaches the head.</b> A page that holds every change of the namespace up to the feed's head has
+     * a {@code next} of at least the {@link #head()} read before the call, even when the namespace changed nothing
+     * there (positions are shared with other namespaces): an engine waits for its follower to reach a head it read.
+     *
      * @param position {@code 0} for the start of the feed, else a {@link ChangePage#next()} or {@link
      *     SharedSnapshot#position()} returned earlier (also to another process: positions are the backend's, one
      *     sequence over every namespace, not a connection's)

@@ -29,7 +29,9 @@ import java.util.Set;
  * every transaction still running has an xid of at least {@code xmin}. A page returns changes in position order and
  * stops before the first one whose xid is not below {@code xmin}. Every change before it is final: a transaction
  * still running that held a smaller position would have a smaller xid, below {@code xmin}, so it cannot be running.
- * {@code next} is the last change returned, so a reader that continues from it never skips a change. And a key's
+ * {@code next} is the last change returned — or, when the page holds every change of its namespace up to the head
+ * (computed in the same statement, so in the same snapshot), the head — so a reader that continues from it never
+ * skips a change. And a key's
  * changes have positions in the order they committed ({@link ConditionalWriter} locks a batch's keys before it takes
  * positions), so a reader that applies the feed in position order never lays an older state over a newer one.
  *
@@ -67,10 +69,12 @@ final class ChangeFeed {
 
     ChangeFeed(String schema) {
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
-        this.page = "SELECT c.position, c.k, c.rev, c.schema_version, c.checksum, c.value, c.metadata,"
-                + " c.xid < pg_snapshot_xmin(pg_current_snapshot()) FROM " + changes
-                + " c WHERE c.ns = ? AND c.position > ? ORDER BY c.position LIMIT ?";
         this.head = headQuery(schema);
+        // the page and the head in one statement, so in one snapshot: see changesAfter
+        this.page = "WITH h(position) AS (" + head + ") SELECT c.position, c.k, c.rev, c.schema_version, c.checksum,"
+                + " c.value, c.metadata, c.safe, h.position FROM h LEFT JOIN LATERAL (SELECT c.*,"
+                + " c.xid < pg_snapshot_xmin(pg_current_snapshot()) AS safe FROM " + changes
+                + " c WHERE c.ns = ? AND c.position > ? ORDER BY c.position LIMIT ?) c ON true ORDER BY c.position";
         this.headAndIncluded = "WITH h(position) AS (" + head + ") SELECT h.position, ARRAY(SELECT c.position FROM "
                 + changes + " c WHERE c.ns = ? AND c.position > h.position) FROM h";
         this.records = PostgresSchema.table(schema, "datastore4j_records");
@@ -88,12 +92,24 @@ final class ChangeFeed {
     ChangePage changesAfter(Connection connection, String namespace, long position, int limit) throws SQLException {
         List<ChangePage.Change> changes = new ArrayList<>();
         long next = position;
+        long head = 0;
+        int read = 0;
+        boolean held = false; // stopped before a change of this namespace that is not safe yet
         try (PreparedStatement statement = connection.prepareStatement(page)) {
             statement.setString(1, namespace);
             statement.setLong(2, position);
             statement.setInt(3, limit);
             try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next() && rows.getBoolean(8)) {
+                while (rows.next()) {
+                    head = rows.getLong(9);
+                    if (rows.getObject(1) == null) {
+                        break; // no change of this namespace after position: the row of the head alone
+                    }
+                    read++;
+                    if (!rows.getBoolean(8)) {
+                        held = true;
+                        break;
+                    }
                     long at = rows.getLong(1);
                     Optional<Record> record =
                             rows.getBytes(6) == null ? Optional.empty() : Optional.of(PostgresBackend.record(rows, 2));
@@ -103,6 +119,12 @@ final class ChangeFeed {
             }
         }
         connection.commit();
+        if (!held && read < limit) {
+            // every change of this namespace up to the head was read: nothing of it at or before the head can still
+            // commit, so the page may end there, past other namespaces' changes (a reader waiting for a head it read
+            // elsewhere gets there)
+            next = Math.max(next, head);
+        }
         return new ChangePage(changes, next);
     }
 

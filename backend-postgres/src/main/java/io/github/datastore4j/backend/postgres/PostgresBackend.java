@@ -31,16 +31,14 @@ import java.util.function.Supplier;
 /**
  * A store in one PostgreSQL schema (tables in {@link PostgresSchema}), created on first open.
  *
- * <p><b>One storage per schema, for now.</b> The engine keeps the truth in its own memory, so two engines on one
- * schema would overwrite each other; until the engine has a shared mode, a storage holds {@link PostgresStoreLock}
- * and a second one, from any process or machine, gets {@code LOCKED} naming the holder. The backend already
- * implements {@link SharedBackend} — conditional writes, a change feed per namespace that never skips a late commit,
- * snapshots a reader starts that feed from, leases with fencing tokens — proven at the SPI level by the testkit's {@code SharedBackendKit}; its capabilities say {@code
- * shared = false} until the engine uses them.
+ * <p><b>Shared.</b> Any number of storages, in any number of processes on any number of machines, open one schema
+ * at once: the backend is a {@link SharedBackend} — conditional writes, a change feed per namespace that never skips
+ * a late commit, snapshots a reader starts that feed from, leases with fencing tokens — and its capabilities say
+ * {@code shared}, so the engine writes only conditionally and follows the feed. Proven at the SPI level by the
+ * testkit's {@code SharedBackendKit} and across processes by its {@code SharedStoreKit}.
  *
  * <p><b>Guarantees.</b> A {@link #write} batch is one transaction (all or nothing), later mutations of a key winning.
- * A storage's backend, which holds the store alone, does not record {@link #write}s in the change feed: nobody else
- * can read it, and it would only grow; {@link #writeConditionally} always does.
+ * Every committed change, of {@link #write} and of {@link #writeConditionally}, is recorded in the change feed.
  * Every connection runs with {@code synchronous_commit = on} (set and verified), so a completed write survives a crash
  * of this process and of the server; {@code durableOnCommit} is reported only if the server's {@code fsync} is on too.
  * Scans run in key order (the keys' UTF-8 bytes) and stream with a fetch size, never holding a namespace in memory.
@@ -56,7 +54,6 @@ final class PostgresBackend implements SharedBackend {
     private static final int FETCH_SIZE = 500;
     private final PostgresTarget target;
     private final PostgresConnections connections;
-    private final PostgresStoreLock lock;
     private final boolean fsync;
     private final ConditionalWriter writer;
     private final ChangeFeed feed;
@@ -65,11 +62,9 @@ final class PostgresBackend implements SharedBackend {
     private final String records;
     private final String quarantine;
 
-    private PostgresBackend(
-            PostgresTarget target, PostgresConnections connections, PostgresStoreLock lock, boolean fsync) {
+    private PostgresBackend(PostgresTarget target, PostgresConnections connections, boolean fsync) {
         this.target = target;
         this.connections = connections;
-        this.lock = lock;
         this.fsync = fsync;
         String channel = "datastore4j." + target.schema();
         this.records = PostgresSchema.table(target.schema(), "datastore4j_records");
@@ -83,12 +78,9 @@ final class PostgresBackend implements SharedBackend {
     /**
      * Opens the store of {@code target}, creating its tables if needed.
      *
-     * @param exclusive whether to hold the store's lock (every storage does; only SPI-level tests of the shared
-     *     contract open several instances on one schema)
-     * @throws io.github.datastore4j.api.LockedException naming the holder when exclusive and another storage holds it
      * @throws io.github.datastore4j.api.BackendException naming the root cause if the server cannot be reached
      */
-    static PostgresBackend open(PostgresTarget target, boolean exclusive) {
+    static PostgresBackend open(PostgresTarget target) {
         PostgresConnections connections = new PostgresConnections(target);
         try {
             boolean fsync = connections.call("create the store's tables", connection -> {
@@ -101,15 +93,7 @@ final class PostgresBackend implements SharedBackend {
                     return on;
                 }
             });
-            PostgresStoreLock lock = null;
-            if (exclusive) {
-                try {
-                    lock = PostgresStoreLock.claim(target);
-                } catch (SQLException e) {
-                    throw PostgresConnections.failure("lock " + target.shown(), e);
-                }
-            }
-            return new PostgresBackend(target, connections, lock, fsync);
+            return new PostgresBackend(target, connections, fsync);
         } catch (RuntimeException | Error e) {
             connections.close();
             throw e;
@@ -118,7 +102,7 @@ final class PostgresBackend implements SharedBackend {
 
     @Override
     public BackendCapabilities capabilities() {
-        return new BackendCapabilities(true, true, fsync, true, true, false);
+        return new BackendCapabilities(true, true, fsync, true, true, true);
     }
 
     /** Runs {@code call} so that any failure completes the future instead of being thrown. */
@@ -169,8 +153,7 @@ final class PostgresBackend implements SharedBackend {
             writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
         }
         return complete(() -> {
-            connections.call(
-                    "write " + batch.size() + " changes", c -> writer.write(c, writes, lock == null, () -> {}));
+            connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes, true, () -> {}));
             return null;
         });
     }
@@ -319,8 +302,5 @@ final class PostgresBackend implements SharedBackend {
     public void close() {
         hints.close();
         connections.close();
-        if (lock != null) {
-            lock.release();
-        }
     }
 }

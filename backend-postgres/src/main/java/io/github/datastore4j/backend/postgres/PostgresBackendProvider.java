@@ -58,7 +58,7 @@ public final class PostgresBackendProvider implements BackendProvider {
 
     @Override
     public Backend open(String location, StorageOptions options) {
-        return PostgresBackend.open(target(location, options), true);
+        return PostgresBackend.open(target(location, options));
     }
 
     /**

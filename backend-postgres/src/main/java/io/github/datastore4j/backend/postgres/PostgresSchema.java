@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
  *       keys are stored as their UTF-8 bytes ({@code bytea}): PostgreSQL text cannot hold NUL, which a key may, and
  *       byte order is the same on every server, whatever its collation;
  *   <li>{@code datastore4j_quarantine}: damaged records moved aside, with the problem and when;
- *   <li>{@code datastore4j_holder}: who holds the store, for the {@code LOCKED} message;
  *   <li>{@code datastore4j_changes}, indexed by position and by {@code (ns, position)}, and the function {@code
  *       datastore4j_take_positions}: the change feed (see {@link ChangeFeed});
  *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
@@ -73,8 +72,6 @@ final class PostgresSchema {
                     "CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_records (" + record + ", PRIMARY KEY (ns, k))");
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_quarantine (" + record
                     + ", problem text NOT NULL, quarantined_at timestamptz NOT NULL DEFAULT now())");
-            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_holder (id int PRIMARY KEY, holder text NOT"
-                    + " NULL, since timestamptz NOT NULL DEFAULT now())");
             ddl.execute("CREATE SEQUENCE IF NOT EXISTS " + s + ".datastore4j_change_position");
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
                     + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"

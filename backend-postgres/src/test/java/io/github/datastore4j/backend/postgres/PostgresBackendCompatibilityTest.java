@@ -7,6 +7,6 @@ import java.nio.file.Path;
 class PostgresBackendCompatibilityTest extends BackendCompatibilityKit {
     @Override
     protected Backend openBackend(Path directory) {
-        return PostgresBackend.open(TestPostgres.target(TestPostgres.schemaOf(directory)), true);
+        return PostgresBackend.open(TestPostgres.target(TestPostgres.schemaOf(directory)));
     }
 }

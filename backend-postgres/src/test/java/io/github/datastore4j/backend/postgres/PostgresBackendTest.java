@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
-import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
 import io.github.datastore4j.api.spi.ChangePage;
@@ -114,19 +113,20 @@ class PostgresBackendTest {
         }
 
         @Test
-        @DisplayName("LOCKED names the store and the holder's pid, never the password it was opened with")
-        void lockedMessageHasNoPassword() {
+        @DisplayName("two storages share a schema, both opened with a password no message or toString shows")
+        void sharedStoresShowNoPassword() {
             String known = TestPostgres.target("public").password();
             String password = known != null ? known : "s3cr3t-pw"; // the embedded server trusts, and ignores it
             String uri = TestPostgres.uri(TestPostgres.freshSchema());
             StorageOptions withPassword = StorageOptions.builder()
                     .set(PostgresBackendProvider.PASSWORD, password)
                     .build();
-            try (Storage held = Storage.open(uri, withPassword)) {
-                held.datastore("ns").set("k", 1);
-                assertThatThrownBy(() -> Storage.open(uri, withPassword))
-                        .isInstanceOf(LockedException.class)
-                        .hasMessageContaining("pid " + ProcessHandle.current().pid())
+            try (Storage first = Storage.open(uri, withPassword);
+                    Storage second = Storage.open(uri, withPassword)) {
+                first.datastore("ns").set("k", 1);
+                assertThat(second.datastore("ns").getLatest("k")).isPresent();
+                assertThat(first.toString() + second + first.uri()).doesNotContain(password);
+                assertThatThrownBy(() -> second.datastore("ns").changes(-1, 1))
                         .satisfies(e -> assertThat(everyMessage(e)).doesNotContain(password));
             }
         }
@@ -173,10 +173,9 @@ class PostgresBackendTest {
         @Test
         @DisplayName("durableOnCommit is reported from the server's fsync setting (on for the test server)")
         void durableFromFsync() {
-            try (PostgresBackend backend =
-                    PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+            try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()))) {
                 assertThat(backend.capabilities().durableOnCommit()).isTrue();
-                assertThat(backend.capabilities().shared()).isFalse();
+                assertThat(backend.capabilities().shared()).isTrue();
                 assertThat(backend.capabilities().multiProcessSafe()).isTrue();
             }
         }
@@ -196,7 +195,7 @@ class PostgresBackendTest {
             for (int i = 0; i < openers; i++) {
                 futures.add(pool.submit(() -> {
                     start.await();
-                    return PostgresBackend.open(TestPostgres.target(schema), false);
+                    return PostgresBackend.open(TestPostgres.target(schema));
                 }));
             }
             for (Future<PostgresBackend> future : futures) {
@@ -216,18 +215,17 @@ class PostgresBackendTest {
     }
 
     @Test
-    @DisplayName("a storage's own writes leave the change feed empty; its conditional writes are in it")
-    void exclusiveWritesDoNotGrowTheFeed() {
-        try (PostgresBackend held = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
-            held.write(List.of(Mutation.put("ns", record("k", 1)))).join();
-            assertThat(held.head().join()).isZero();
-            assertThat(held.changesAfter("ns", 0, 10).join().changes()).isEmpty();
-            held.writeConditionally(List.of(
+    @DisplayName("unconditional writes are in the change feed too: other storages follow it")
+    void writesAreInTheFeed() {
+        try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()))) {
+            backend.write(List.of(Mutation.put("ns", record("k", 1)))).join();
+            backend.writeConditionally(List.of(
                             ConditionalWrite.expecting(Mutation.put("ns", record("k2", 1)), ConditionalWrite.ABSENT)))
                     .join();
-            assertThat(held.changesAfter("ns", 0, 10).join().changes())
+            assertThat(backend.changesAfter("ns", 0, 10).join().changes())
                     .extracting(ChangePage.Change::key)
-                    .containsExactly("k2");
+                    .containsExactly("k", "k2");
+            assertThat(backend.capabilities().shared()).isTrue();
         }
     }
 
@@ -235,7 +233,7 @@ class PostgresBackendTest {
     @DisplayName("a call whose connection the server ended fails naming the cause; the next call reconnects")
     void reconnectsAfterALostConnection() throws SQLException {
         String schema = TestPostgres.freshSchema();
-        try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(schema), true)) {
+        try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(schema))) {
             backend.write(List.of(Mutation.put("ns", record("k", 1)))).join();
             assertThat(terminate(PostgresConnections.APPLICATION_NAME + " " + schema))
                     .isPositive();
@@ -256,8 +254,8 @@ class PostgresBackendTest {
     @DisplayName("the change-hint thread reconnects after the server ended its session, and hints again")
     void hintsReconnect() throws Exception {
         String schema = TestPostgres.freshSchema();
-        try (PostgresBackend listener = PostgresBackend.open(TestPostgres.target(schema), false);
-                PostgresBackend writer = PostgresBackend.open(TestPostgres.target(schema), false)) {
+        try (PostgresBackend listener = PostgresBackend.open(TestPostgres.target(schema));
+                PostgresBackend writer = PostgresBackend.open(TestPostgres.target(schema))) {
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch afterCut = new CountDownLatch(1);
             AtomicBoolean cut = new AtomicBoolean();
@@ -291,8 +289,7 @@ class PostgresBackendTest {
         @Timeout(value = 1, unit = TimeUnit.MINUTES)
         @DisplayName("a snapshot leaves its pooled connection in READ COMMITTED and read-write, also when it fails")
         void snapshotLeavesTheConnectionAsThePoolExpects() throws Exception {
-            try (PostgresBackend backend =
-                    PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()), true)) {
+            try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()))) {
                 backend.write(List.of(Mutation.put("ns", record("k", 1)))).join();
                 String before = backend.onConnection(PostgresBackendTest::sessionState);
                 assertThat(before).endsWith("read committed, read-write, auto-commit false");
@@ -324,8 +321,8 @@ class PostgresBackendTest {
         void writesOfOneKeyCommitInPositionOrder(int otherKeys) throws Exception {
             String schema = TestPostgres.freshSchema();
             String sessions = PostgresConnections.APPLICATION_NAME + " " + schema;
-            try (PostgresBackend first = PostgresBackend.open(TestPostgres.target(schema), false);
-                    PostgresBackend second = PostgresBackend.open(TestPostgres.target(schema), false);
+            try (PostgresBackend first = PostgresBackend.open(TestPostgres.target(schema));
+                    PostgresBackend second = PostgresBackend.open(TestPostgres.target(schema));
                     Connection admin = TestPostgres.admin()) {
                 first.writeConditionally(List.of(ConditionalWrite.expecting(
                                 Mutation.put("ns", record("k", 1)), ConditionalWrite.ABSENT)))

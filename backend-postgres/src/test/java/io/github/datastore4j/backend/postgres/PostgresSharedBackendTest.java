@@ -16,7 +16,7 @@ class PostgresSharedBackendTest extends SharedBackendKit {
         PostgresTarget target = TestPostgres.target(TestPostgres.freshSchema());
         List<SharedBackend> backends = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            backends.add(PostgresBackend.open(target, false)); // no store lock: several engines, as later
+            backends.add(PostgresBackend.open(target)); // no store lock: several engines, as later
         }
         return backends;
     }
