@@ -548,7 +548,7 @@ final class EngineStorage implements Storage {
     }
 
     /** Waits for a backend call; a failure while this storage closes is {@code CLOSED}, whatever the backend said. */
-    private <T> T join(CompletableFuture<T> future, String what) {
+    <T> T join(CompletableFuture<T> future, String what) {
         try {
             return future.join();
         } catch (CompletionException e) {

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -296,15 +295,7 @@ final class SharedStore implements AutoCloseable {
     }
 
     private <T> T join(CompletableFuture<T> future, String what) {
-        try {
-            return future.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof DatastoreException) {
-                throw (DatastoreException) cause;
-            }
-            throw new BackendException("backend of " + uri + " failed to " + what + ": " + cause, cause);
-        }
+        return storage.join(future, what);
     }
 
     /** Runs {@code task} after {@code nanos} on the storage's timer. */
