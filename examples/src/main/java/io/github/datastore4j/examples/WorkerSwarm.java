@@ -12,7 +12,16 @@ import java.util.List;
  * A coordinator and five workers sharing one namespace: the coordinator publishes a job, each worker claims a slot,
  * does its work and increments {@code completed}; the coordinator blocks until all five are done — no polling.
  *
- * <p>Run: {@code java … io.github.datastore4j.examples.WorkerSwarm [storage-uri]} (default {@code memory:}).
+ * <p>Run: {@code java … io.github.datastore4j.examples.WorkerSwarm [storage-uri]} (default {@code memory:}): the
+ * coordinator and the workers as threads of one JVM.
+ *
+ * <p>On a store that processes share ({@code postgres:}), the same swarm runs as separate JVMs, one role each (see
+ * {@link SwarmProcess}):
+ *
+ * <pre>{@code
+ * java … WorkerSwarm <storage-uri> coordinator <workers>   # publishes the job, waits for the workers
+ * java … WorkerSwarm <storage-uri> worker <id>             # waits for the job, claims chapters, reports
+ * }</pre>
  */
 public final class WorkerSwarm {
     private static final int WORKERS = 5;
@@ -20,6 +29,10 @@ public final class WorkerSwarm {
     private WorkerSwarm() {}
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 1) {
+            runRole(args);
+            return;
+        }
         String uri = args.length > 0 ? args[0] : "memory:";
         Instant started = Instant.now();
         try (Storage storage = Storage.open(uri)) {
@@ -54,6 +67,25 @@ public final class WorkerSwarm {
             }
         }
         say("swarm finished in " + Duration.between(started, Instant.now()).toMillis() + " ms");
+    }
+
+    private static void runRole(String[] args) {
+        String usage = "usage: WorkerSwarm [storage-uri] | WorkerSwarm <storage-uri> coordinator <workers>"
+                + " | WorkerSwarm <storage-uri> worker <id>";
+        if (args.length != 3) {
+            throw new IllegalArgumentException(usage + "; got " + args.length + " arguments");
+        }
+        int number;
+        try {
+            number = Integer.parseInt(args[2]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(usage + "; '" + args[2] + "' is not a number", e);
+        }
+        switch (args[1]) {
+            case "coordinator" -> SwarmProcess.coordinate(args[0], number);
+            case "worker" -> SwarmProcess.work(args[0], number);
+            default -> throw new IllegalArgumentException(usage + "; unknown role '" + args[1] + "'");
+        }
     }
 
     private static void work(Datastore job, int worker) {
