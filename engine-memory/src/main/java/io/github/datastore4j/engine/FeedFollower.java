@@ -8,6 +8,7 @@ import io.github.datastore4j.api.spi.SharedBackend;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -38,8 +39,11 @@ final class FeedFollower implements AutoCloseable {
 
     private final SharedBackend backend;
     private final String namespace;
-    /** Positions after the start whose changes the loaded state holds already: not handed to the sink. */
-    private final Set<Long> skip;
+    /**
+     * Positions after the start whose changes the loaded state holds already: not handed to the sink; each is
+     * dropped once passed. Follower thread only.
+     */
+    private final TreeSet<Long> skip;
 
     private final Consumer<Change> sink;
     private final Duration heartbeat;
@@ -76,7 +80,7 @@ final class FeedFollower implements AutoCloseable {
         this.backend = requireNonNull(backend, "backend");
         this.namespace = requireNonNull(namespace, "namespace");
         this.position = position;
-        this.skip = Set.copyOf(skip);
+        this.skip = new TreeSet<>(skip);
         this.heartbeat = requireNonNull(heartbeat, "heartbeat");
         this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff");
         this.name = requireNonNull(name, "name");
@@ -185,6 +189,7 @@ final class FeedFollower implements AutoCloseable {
             if (page.next() > position) {
                 position = page.next();
             }
+            skip.headSet(position, true).clear(); // passed: never asked for again
             complete(position);
             if (page.changes().size() < PAGE) {
                 return;
