@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,17 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Commits the writes of a batch whose conditions hold, in one transaction, with their changes in the feed.
  *
- * <p>The whole batch travels as arrays in <b>one statement</b>. It first takes the locks of its keys and then the
- * transaction's xid and a position per write ({@code datastore4j_take_positions}, see {@link ChangeFeed}); then locks
- * the live leases of the keys it writes ({@code FOR SHARE}, so a lease cannot change hands before this transaction
- * ends) — a write carrying a token needs its lease live, a write without one needs no live lease on its key; updates
- * where
+ * <p>The whole batch travels as arrays in <b>one statement</b>. It first takes the transaction's xid and a position
+ * per write ({@code datastore4j_take_positions}, see {@link ChangeFeed}); then locks the live leases of the keys it
+ * writes ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends) — a write carrying a token
+ * needs its lease live, a write without one needs no live lease on its key; updates where
  * the revision is the expected one ({@code READ COMMITTED} re-checks the condition on the newest version of a row
  * another transaction just changed); inserts where the key must be absent ({@code ON CONFLICT DO NOTHING}: a
  * concurrent insert makes it a conflict, not an error); upserts and deletes; appends a change row per applied write;
@@ -35,24 +33,26 @@ import java.util.zip.CRC32C;
  * whatever its size, and a third in the same transaction, before the commit, to read the current records of the
  * writes that did not hold (a new statement sees what committed since the first one started).
  *
- * <p><b>A key's changes are in the feed in the order they committed.</b> Without the key locks, a write that took
- * its positions and then waited for a row another transaction held (a delete of a row being locked, an insert of a
- * key being deleted) could commit after a write of the same key that took a later position, and a reader applying
- * the feed in position order would lay the older state over the newer one. A transaction-level advisory lock per
- * key (see {@link #keyLocks}), held to commit, makes the second writer of a key take its positions only once the
- * first has ended. They are the only locks that can come before the positions: a row lock would assign the xid
- * first, and position order must be xid order. Writers of one key waited for each other at its row anyway; the wait
- * now comes before the positions. A batch of more than {@link #MAX_KEY_LOCKS} keys takes one exclusive lock that
- * every other batch holds shared instead, so it waits for, and holds back, every other writer of the store.
+ * <p><b>A key's changes are in the feed in the order they committed.</b> A write takes its positions first and meets
+ * the row locks after, so it can wait for a row (a delete of a row another transaction has locked, an insert of a
+ * key being deleted) while a write of the same key that took a later position commits; its condition may still hold
+ * afterwards (an insert after the delete, a write of any revision, a revision that came back after a delete and
+ * re-create), and it would commit under the smaller position: a reader applying the feed in position order would
+ * lay the older state over the newer one. So, once every row is written and locked, the statement asks {@code
+ * datastore4j_check_order} whether a change of one of its keys with a later position has committed (a function of
+ * its own, because it alone gets a snapshot newer than the statement's); if one has, it fails with {@link
+ * #OUT_OF_ORDER}, and the batch is rolled back and written again with new positions. After the check no later
+ * position of those keys can commit before this transaction ends: they would need the rows it holds. The check is
+ * one index probe per change; only a write that really lost that race is written twice.
  *
  * <p><b>Concurrency contract.</b> Stateless and thread-safe; each call uses the connection it is given.
  */
 final class ConditionalWriter {
-    /**
-     * A batch of more keys takes one lock over every key instead of one per key: PostgreSQL's lock table is shared
-     * and sized for about 64 locks per connection ({@code max_locks_per_transaction}).
-     */
-    static final int MAX_KEY_LOCKS = 64;
+    private static final Logger LOG = LoggerFactory.getLogger(ConditionalWriter.class);
+    /** The SQLState {@code datastore4j_check_order} raises: a later position of a key of the batch committed first. */
+    static final String OUT_OF_ORDER = "40D4J";
+    /** How often a batch is written again before its out-of-order failure is the caller's. */
+    static final int MAX_ATTEMPTS = 10;
 
     private final String main;
     private final String finish;
@@ -68,12 +68,13 @@ final class ConditionalWriter {
         String leases = PostgresSchema.table(schema, "datastore4j_leases");
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
         String positions = PostgresSchema.table(schema, "datastore4j_take_positions");
+        String order = PostgresSchema.table(schema, "datastore4j_check_order");
         String columns = "ns, k, rev, schema_version, checksum, value, metadata";
         String values = "ns, k, rev, sv, checksum, val, NULLIF(meta, ''::bytea)";
         // the positions (and the xid) are taken before anything else: every other CTE reads input first
         this.main = "WITH input AS (SELECT i.*, p.last - ? + 1 + i.idx AS position FROM (SELECT CASE WHEN ?"
                 + " THEN " + positions
-                + "(?, ?::int[]) ELSE 0 END AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
+                + "(?) ELSE 0 END AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
                 + " ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bytea[], ?::bytea[])"
                 + " AS i(idx, ns, k, put, expected, fence, rev, sv, checksum, val, meta)),"
                 + " live AS (SELECT l.ns, l.k, l.token FROM " + leases + " l JOIN input i ON l.ns = i.ns AND l.k = i.k"
@@ -101,9 +102,12 @@ final class ConditionalWriter {
                 + " CASE WHEN o.put THEN o.checksum END, CASE WHEN o.put THEN o.val END,"
                 + " CASE WHEN o.put THEN NULLIF(o.meta, ''::bytea) END FROM ok o JOIN changed c ON c.idx = o.idx"
                 + " WHERE ? RETURNING position),"
+                + " ordered AS (SELECT " + order + "(array_agg(o.ns), array_agg(o.k), array_agg(o.position)) AS checked"
+                + " FROM ok o JOIN changed c ON c.idx = o.idx WHERE ?),"
                 + " hint AS (SELECT pg_notify('" + channel + "', '') FROM (SELECT 1 FROM feed LIMIT 1) f)"
                 + " SELECT i.idx, c.idx IS NOT NULL, EXISTS (SELECT 1 FROM ok WHERE ok.idx = i.idx),"
-                + " (SELECT max(position) FROM feed), (SELECT count(*) FROM hint), i.position"
+                + " (SELECT max(position) FROM feed), (SELECT count(*) FROM hint), (SELECT count(*) FROM ordered),"
+                + " i.position"
                 + " FROM input i LEFT JOIN changed c ON c.idx = i.idx ORDER BY i.idx";
         this.finish = "SELECT w.ns, r.k, r.rev, r.schema_version, r.checksum, r.value, r.metadata"
                 + " FROM unnest(?::varchar[], ?::bytea[]) AS w(ns, k) LEFT JOIN " + records
@@ -161,32 +165,36 @@ final class ConditionalWriter {
         boolean[] fenceHeld = new boolean[size];
         long[] taken = new long[size];
         long last = 0;
-        try (PreparedStatement statement = connection.prepareStatement(main)) {
-            Object[][] arrays = {idx, ns, keys, put, expected, fence, rev, schemaVersion, checksum, value, metadata};
-            String[] types = {
-                "int4", "varchar", "bytea", "bool", "int8", "int8", "int8", "int4", "int8", "bytea", "bytea"
-            };
-            statement.setInt(1, size);
-            statement.setBoolean(2, feed);
-            statement.setInt(3, size);
-            Integer[] locks = keyLocks(batch);
-            if (locks == null) {
-                statement.setNull(4, Types.ARRAY);
-            } else {
-                statement.setArray(4, connection.createArrayOf("int4", locks));
-            }
-            for (int p = 0; p < arrays.length; p++) {
-                statement.setArray(p + 5, connection.createArrayOf(types[p], arrays[p]));
-            }
-            statement.setBoolean(arrays.length + 5, feed);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    int i = rows.getInt(1);
-                    changed[i] = rows.getBoolean(2);
-                    fenceHeld[i] = rows.getBoolean(3);
-                    last = Math.max(last, rows.getLong(4));
-                    taken[i] = rows.getLong(6);
+        Object[][] arrays = {idx, ns, keys, put, expected, fence, rev, schemaVersion, checksum, value, metadata};
+        for (int attempt = 1; ; attempt++) {
+            try (PreparedStatement statement = connection.prepareStatement(main)) {
+                String[] types = {
+                    "int4", "varchar", "bytea", "bool", "int8", "int8", "int8", "int4", "int8", "bytea", "bytea"
+                };
+                statement.setInt(1, size);
+                statement.setBoolean(2, feed);
+                statement.setInt(3, size);
+                for (int p = 0; p < arrays.length; p++) {
+                    statement.setArray(p + 4, connection.createArrayOf(types[p], arrays[p]));
                 }
+                statement.setBoolean(arrays.length + 4, feed);
+                statement.setBoolean(arrays.length + 5, feed);
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        int i = rows.getInt(1);
+                        changed[i] = rows.getBoolean(2);
+                        fenceHeld[i] = rows.getBoolean(3);
+                        last = Math.max(last, rows.getLong(4));
+                        taken[i] = rows.getLong(7);
+                    }
+                }
+                break;
+            } catch (SQLException e) {
+                if (!OUT_OF_ORDER.equals(e.getSQLState()) || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+                connection.rollback(); // nothing of it stays: again, with new positions
+                LOG.debug("a later write of a key committed first; writing the batch again (attempt {})", attempt + 1);
             }
         }
         List<Integer> unsettled = new ArrayList<>();
@@ -262,25 +270,6 @@ final class ConditionalWriter {
                 write.mutation().key());
         connection.commit();
         return found;
-    }
-
-    /**
-     * The key locks of {@code batch}, distinct and in ascending order (so two batches never wait for each other in a
-     * circle), or null for a batch of more than {@link #MAX_KEY_LOCKS} keys, which takes the lock of every key instead.
-     * A key's lock is the CRC32C of its namespace's UTF-8 bytes, a zero byte and its key's UTF-8 bytes: every process
-     * must compute the same one, so this must not change while processes of two releases can share a store. Two keys
-     * with one lock only wait for each other.
-     */
-    static Integer[] keyLocks(List<ConditionalWrite> batch) {
-        TreeSet<Integer> locks = new TreeSet<>();
-        for (ConditionalWrite write : batch) {
-            CRC32C crc = new CRC32C();
-            crc.update(write.mutation().namespace().getBytes(StandardCharsets.UTF_8));
-            crc.update(0);
-            crc.update(key(write.mutation().key()));
-            locks.add((int) crc.getValue());
-        }
-        return locks.size() > MAX_KEY_LOCKS ? null : locks.toArray(Integer[]::new);
     }
 
     /** A key as stored: its UTF-8 bytes (valid keys have no unpaired surrogate, so this is lossless). */

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  *       keys are stored as their UTF-8 bytes ({@code bytea}): PostgreSQL text cannot hold NUL, which a key may, and
  *       byte order is the same on every server, whatever its collation;
  *   <li>{@code datastore4j_quarantine}: damaged records moved aside, with the problem and when;
- *   <li>{@code datastore4j_changes}, indexed by position and by {@code (ns, position)}, and the function {@code
- *       datastore4j_take_positions}: the change feed (see {@link ChangeFeed});
+ *   <li>{@code datastore4j_changes}, indexed by position and by {@code (ns, position)}, and the functions {@code
+ *       datastore4j_take_positions} and {@code datastore4j_check_order}: the change feed (see {@link ChangeFeed}
+ *       and {@link ConditionalWriter});
  *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
  * </ul>
  *
@@ -80,21 +81,20 @@ final class PostgresSchema {
             ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_ns_position ON " + s
                     + ".datastore4j_changes (ns, position)");
             String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
-            String writersLock = "hashtextextended('datastore4j.writers:" + schema + "', 0)";
-            String keyLocks = "hashtext('datastore4j.keys:" + schema + "')";
-            // first the locks of the batch's keys, held to commit (ConditionalWriter: a key's positions in commit
-            // order), or, for a batch of too many keys (keys is null), every key's; then the short critical section
-            // of ChangeFeed: a transaction's xid and its positions, taken together
-            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int, keys int[])"
-                    + " RETURNS bigint LANGUAGE plpgsql AS $$ DECLARE last bigint; key int; BEGIN"
-                    + " IF keys IS NULL THEN PERFORM pg_advisory_xact_lock(" + writersLock + ");"
-                    + " ELSE PERFORM pg_advisory_xact_lock_shared(" + writersLock + ");"
-                    + " FOREACH key IN ARRAY keys LOOP PERFORM pg_advisory_xact_lock(" + keyLocks + ", key); END LOOP;"
-                    + " END IF; PERFORM pg_advisory_lock(" + feedLock + ");"
+            // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
+            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"
+                    + " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN PERFORM pg_advisory_lock(" + feedLock + ");"
                     + " BEGIN PERFORM pg_current_xact_id(); SELECT max(nextval('" + s
                     + ".datastore4j_change_position')) INTO last FROM generate_series(1, n);"
                     + " EXCEPTION WHEN OTHERS THEN PERFORM pg_advisory_unlock(" + feedLock + "); RAISE; END;"
                     + " PERFORM pg_advisory_unlock(" + feedLock + "); RETURN last; END $$");
+            // ConditionalWriter's order check: VOLATILE, so its query sees what committed after its statement began
+            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_check_order(namespaces varchar[],"
+                    + " written bytea[], at bigint[]) RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN"
+                    + " IF EXISTS (SELECT 1 FROM unnest(namespaces, written, at) AS w(ns, k, position) JOIN " + s
+                    + ".datastore4j_changes c ON c.ns = w.ns AND c.k = w.k AND c.position > w.position) THEN"
+                    + " RAISE EXCEPTION 'a write of a key of this batch with a later position committed first'"
+                    + " USING ERRCODE = '" + ConditionalWriter.OUT_OF_ORDER + "'; END IF; RETURN 0; END $$");
             ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_leases (ns varchar(128) NOT NULL,"
                     + " k bytea NOT NULL, holder text NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL,"
                     + " PRIMARY KEY (ns, k))");
