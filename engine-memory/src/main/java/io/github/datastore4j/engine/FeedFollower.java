@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It reads a page whenever the backend's wake-up hint fires, and also every heartbeat, because a hint can be lost
  * (a dropped connection): the heartbeat asks for the feed's {@link SharedBackend#head() head} and reads only if it
- * moved. A failed read is retried from the same position after a jittered backoff that grows to {@code maxBackoff}
+ * moved. A hint whose read brings nothing (the change is held behind a transaction with a smaller position, which
+ * may end without a change and so without a hint) is followed by quick reads, 1 to 64 ms apart, before the follower
+ * falls back to the heartbeat. A failed read is retried from the same position after a jittered backoff that grows to {@code maxBackoff}
  * and resets once a read succeeds, so a reconnect neither misses a change nor repeats one. The position advances
  * past a change only after the sink took it.
  *
@@ -36,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class FeedFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeedFollower.class);
     private static final int PAGE = 1_000;
+    /** After a hint that brought nothing, reads again after 1, 2, 4 … up to this many ms before the heartbeat. */
+    private static final long MAX_QUICK_MILLIS = 64;
 
     private final SharedBackend backend;
     private final String namespace;
@@ -129,9 +133,12 @@ final class FeedFollower implements AutoCloseable {
 
     private void run() {
         long backoffMillis = 0;
+        long quickMillis = 0;
         boolean readNow = true;
         while (!isClosed()) {
             try {
+                boolean hinted = readNow;
+                long before = position;
                 if (readNow || backend.head().get(heartbeat.toMillis() * 4 + 1_000, TimeUnit.MILLISECONDS) > position) {
                     drain();
                 }
@@ -139,7 +146,17 @@ final class FeedFollower implements AutoCloseable {
                     LOG.info("{}: change feed readable again at position {}", name, position);
                 }
                 backoffMillis = 0;
-                readNow = awaitSignal(heartbeat.toNanos());
+                if (hinted && position == before && quickMillis < MAX_QUICK_MILLIS) {
+                    // a hint, yet nothing to read: the change is committed but held behind a transaction that took
+                    // a smaller position and may end without a change (a conflict), so without a hint of its own;
+                    // read again soon rather than at the heartbeat
+                    quickMillis = quickMillis == 0 ? 1 : quickMillis * 2;
+                    awaitSignal(TimeUnit.MILLISECONDS.toNanos(quickMillis));
+                    readNow = true;
+                } else {
+                    quickMillis = 0;
+                    readNow = awaitSignal(heartbeat.toNanos());
+                }
             } catch (InterruptedException e) {
                 if (isClosed()) {
                     return;
