@@ -72,7 +72,9 @@ public final class SharedStores {
     private SharedStores() {}
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         if (args.length > 0 && args[0].startsWith("child-")) {
             child(args);
             return;
@@ -127,8 +129,9 @@ public final class SharedStores {
             for (int threads : new int[] {1, 64}) {
                 rates.computeIfAbsent("engine " + threads, k -> new ArrayList<>())
                         .add(engineWrites(threads));
-                rates.computeIfAbsent("raw " + threads, k -> new ArrayList<>()).add(rawWrites(threads));
+                rates.computeIfAbsent("raw " + threads, k -> new ArrayList<>()).add(rawWrites(threads, false));
             }
+            rates.computeIfAbsent("raw+notify 64", k -> new ArrayList<>()).add(rawWrites(64, true));
             System.out.printf("round %d: %s%n", round, rates);
         }
         System.out.printf(
@@ -141,6 +144,9 @@ public final class SharedStores {
                     "  %2d writers: datastore4j %8.0f  raw JDBC %8.0f  raw/datastore4j %.2f×  (rounds: %s / %s)%n",
                     threads, engine, raw, raw / engine, rates.get("engine " + threads), rates.get("raw " + threads));
         }
+        System.out.printf(
+                "  64 writers: raw JDBC with a NOTIFY in each transaction %8.0f  (rounds: %s)%n",
+                median(rates.get("raw+notify 64")), rates.get("raw+notify 64"));
     }
 
     private static double engineWrites(int threads) throws Exception {
@@ -155,7 +161,7 @@ public final class SharedStores {
      * inserts it if absent, the next ones update it if its revision is the one last written; each applied write appends
      * a change row.
      */
-    private static double rawWrites(int threads) throws Exception {
+    private static double rawWrites(int threads, boolean notify) throws Exception {
         String schema = freshSchema();
         try (Connection c = DriverManager.getConnection(jdbcUrl);
                 Statement s = c.createStatement()) {
@@ -172,7 +178,7 @@ public final class SharedStores {
             for (int t = 0; t < threads; t++) {
                 Connection connection = DriverManager.getConnection(jdbcUrl);
                 connections.add(connection);
-                writers.add(new RawWriter(connection, schema, value));
+                writers.add(new RawWriter(connection, schema, value, notify));
             }
             return measure(threads, (thread, n) -> writers.get(thread).write("w" + thread + "-" + n % KEYS_PER_WRITER));
         } finally {
@@ -188,9 +194,13 @@ public final class SharedStores {
         private final PreparedStatement insert;
         private final PreparedStatement change;
         private final byte[] value;
+        /** As the engine's batch does: PostgreSQL serialises the commits of notifying transactions. */
+        private final PreparedStatement notify;
+
         private final Map<String, Long> revs = new java.util.HashMap<>();
 
-        RawWriter(Connection connection, String schema, byte[] value) throws SQLException {
+        RawWriter(Connection connection, String schema, byte[] value, boolean notify) throws SQLException {
+            this.notify = notify ? connection.prepareStatement("SELECT pg_notify('bench', '')") : null;
             this.connection = connection;
             this.value = value;
             connection.setAutoCommit(false);
@@ -230,6 +240,9 @@ public final class SharedStores {
             change.setLong(3, rev);
             change.setBytes(4, value);
             change.executeUpdate();
+            if (notify != null) {
+                notify.execute();
+            }
             connection.commit();
             revs.put(key, rev);
         }
@@ -287,10 +300,12 @@ public final class SharedStores {
             long[] roundTrip = new long[SAMPLES];
             long[] oneWay = new long[SAMPLES];
             long[] commit = new long[SAMPLES];
+            long[] afterCommit = new long[SAMPLES];
             for (int i = 1; i <= total; i++) {
                 long started = System.nanoTime();
                 store.set("ping", Map.of("i", i, "sentMicros", nowMicros()));
                 long written = System.nanoTime();
+                long writtenMicros = nowMicros();
                 int expected = i;
                 JsonNode pong = store.awaitMatch("pong", node -> node.path("i").asLong() == expected, PATIENCE)
                         .value();
@@ -299,6 +314,8 @@ public final class SharedStores {
                     roundTrip[i - WARMUP_SAMPLES - 1] = ended - started;
                     commit[i - WARMUP_SAMPLES - 1] = written - started;
                     oneWay[i - WARMUP_SAMPLES - 1] = pong.path("oneWayMicros").asLong() * 1_000;
+                    afterCommit[i - WARMUP_SAMPLES - 1] =
+                            (pong.path("seenMicros").asLong() - writtenMicros) * 1_000;
                 }
             }
             store.set("ping", Map.of("i", -1, "sentMicros", 0));
@@ -307,6 +324,7 @@ public final class SharedStores {
             }
             System.out.printf("cross-process wake-up, %d samples after %d warm-up (ms):%n", SAMPLES, WARMUP_SAMPLES);
             printPercentiles("one-way: parent's set begins → child's awaitMatch returns (wall clock)", oneWay);
+            printPercentiles("wake-up alone: parent's set returned → child's awaitMatch returns", afterCommit);
             printPercentiles("round trip ping→pong (two durable sets, two wake-ups)", roundTrip);
             long[] half = Arrays.stream(roundTrip).map(t -> t / 2).toArray();
             printPercentiles("half round trip", half);
@@ -322,7 +340,7 @@ public final class SharedStores {
     private static void childPong(String uri) {
         try (Storage storage = Storage.open(uri)) {
             Datastore store = storage.datastore(NAMESPACE);
-            store.set("pong", Map.of("i", -1, "oneWayMicros", 0));
+            store.set("pong", Map.of("i", -1, "oneWayMicros", 0, "seenMicros", 0));
             for (long i = 1; ; i++) {
                 long expected = i;
                 JsonNode ping = store.awaitMatch(
@@ -341,7 +359,9 @@ public final class SharedStores {
                                 "i",
                                 i,
                                 "oneWayMicros",
-                                seen - ping.path("sentMicros").asLong()));
+                                seen - ping.path("sentMicros").asLong(),
+                                "seenMicros",
+                                seen));
             }
         }
     }
@@ -462,12 +482,13 @@ public final class SharedStores {
 
     /** This class's {@code main} in a child JVM with this JVM's {@code java} and class path (as testkit's ChildJvm). */
     private static Process startChild(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SharedStores.class.getName()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        // the logging settings the parent was started with (e.g. trace of the engine's commits)
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("org.slf4j."))
+                .forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SharedStores.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
