@@ -321,6 +321,8 @@ class PostgresBackendTest {
         void writesOfOneKeyCommitInPositionOrder(int otherKeys) throws Exception {
             String schema = TestPostgres.freshSchema();
             String sessions = PostgresConnections.APPLICATION_NAME + " " + schema;
+            // two threads of its own: the common pool may have one, and the delete blocks it until the end
+            java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2);
             try (PostgresBackend first = PostgresBackend.open(TestPostgres.target(schema));
                     PostgresBackend second = PostgresBackend.open(TestPostgres.target(schema));
                     Connection admin = TestPostgres.admin()) {
@@ -342,11 +344,13 @@ class PostgresBackendTest {
                             Mutation.put("ns", record("other" + i, 1)), ConditionalWrite.ABSENT));
                 }
                 var delete = CompletableFuture.supplyAsync(
-                        () -> first.writeConditionally(batch).join());
+                        () -> first.writeConditionally(batch).join(), writers);
                 awaitWaiting(admin, sessions, 1, () -> false); // the delete holds its positions and waits
-                var update = CompletableFuture.supplyAsync(() -> second.writeConditionally(
-                                List.of(ConditionalWrite.expecting(Mutation.put("ns", record("k", 2)), 1)))
-                        .join());
+                var update = CompletableFuture.supplyAsync(
+                        () -> second.writeConditionally(
+                                        List.of(ConditionalWrite.expecting(Mutation.put("ns", record("k", 2)), 1)))
+                                .join(),
+                        writers);
                 awaitWaiting(admin, sessions, 2, update::isDone); // the update commits, or waits its turn
                 admin.rollback();
                 delete.get(30, TimeUnit.SECONDS);
@@ -360,6 +364,8 @@ class PostgresBackendTest {
                 List<Record> stored = new ArrayList<>();
                 first.scan("ns", stored::add).join();
                 assertThat(replayed.values()).containsExactlyInAnyOrderElementsOf(stored);
+            } finally {
+                writers.shutdownNow();
             }
         }
 
@@ -369,7 +375,11 @@ class PostgresBackendTest {
             try (PreparedStatement waiting = admin.prepareStatement("SELECT count(*) FROM pg_stat_activity"
                     + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
                 waiting.setString(1, sessions);
-                while (!done.getAsBoolean()) { // bounded by the test's timeout
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!done.getAsBoolean()) {
+                    assertThat(System.nanoTime() - deadline)
+                            .as(count + " sessions waiting for a lock within 30 s")
+                            .isNegative();
                     try (ResultSet rows = waiting.executeQuery()) {
                         rows.next();
                         if (rows.getInt(1) >= count) {
