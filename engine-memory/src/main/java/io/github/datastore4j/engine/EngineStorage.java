@@ -543,7 +543,7 @@ final class EngineStorage implements Storage {
         }
     }
 
-    private DatastoreException closedError() {
+    DatastoreException closedError() {
         return new DatastoreException(ErrorCode.CLOSED, "storage '" + uri + "' is closed");
     }
 
@@ -552,17 +552,27 @@ final class EngineStorage implements Storage {
         try {
             return future.join();
         } catch (CompletionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (closed) {
-                DatastoreException closedError = closedError();
-                closedError.addSuppressed(cause);
-                throw closedError;
-            }
-            if (cause instanceof DatastoreException) {
-                throw (DatastoreException) cause;
-            }
-            throw new BackendException("backend of " + uri + " failed to " + what + ": " + cause, cause);
+            throw failure(what, e);
         }
+    }
+
+    /**
+     * What a caller sees of a failed backend call: {@code CLOSED} while this storage closes, a {@link
+     * DatastoreException} as it is, anything else as {@code BACKEND} saying what failed; a {@link
+     * CompletionException} is looked through.
+     */
+    DatastoreException failure(String what, Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (closed) {
+            DatastoreException closedError = closedError();
+            closedError.addSuppressed(cause);
+            return closedError;
+        }
+        if (cause instanceof DatastoreException) {
+            return (DatastoreException) cause;
+        }
+        return new BackendException("backend of " + uri + " failed to " + what + ": " + cause, cause);
     }
 
     @Override

@@ -254,8 +254,4 @@ final class SharedNamespace implements AutoCloseable {
     public void close() {
         follower.close();
     }
-
-    static DatastoreException closed(String uri) {
-        return new DatastoreException(ErrorCode.CLOSED, "storage '" + uri + "' is closed");
-    }
 }

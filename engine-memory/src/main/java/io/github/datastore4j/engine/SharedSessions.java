@@ -1,6 +1,5 @@
 package io.github.datastore4j.engine;
 
-import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Session;
@@ -10,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -190,15 +188,7 @@ final class SharedSessions {
     }
 
     private DatastoreException backendError(String what, String key, Throwable failure) {
-        Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof DatastoreException) {
-            return (DatastoreException) cause;
-        }
-        return new BackendException(
-                "backend of " + storage.uri() + " failed to " + what + " key '" + key + "' in namespace '" + name
-                        + "': " + cause,
-                cause);
+        return storage.failure(what + " key '" + key + "' in namespace '" + name + "'", failure);
     }
 
     private static String hostName() {

@@ -1,6 +1,5 @@
 package io.github.datastore4j.engine;
 
-import io.github.datastore4j.api.BackendException;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
 import io.github.datastore4j.api.ErrorCode;
@@ -98,7 +97,7 @@ final class SharedStore implements AutoCloseable {
         try {
             return commits.submit(write);
         } catch (IllegalStateException e) {
-            throw SharedNamespace.closed(uri);
+            throw storage.closedError();
         }
     }
 
@@ -121,14 +120,7 @@ final class SharedStore implements AutoCloseable {
     CompletableFuture<Optional<StoredValue>> read(String namespace, String key) {
         return backend.read(namespace, key).handle((found, failure) -> {
             if (failure != null) {
-                Throwable cause =
-                        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                                ? failure.getCause()
-                                : failure;
-                throw new BackendException(
-                        "backend of " + uri + " failed to read key '" + key + "' of namespace '" + namespace + "': "
-                                + cause,
-                        cause);
+                throw storage.failure("read key '" + key + "' of namespace '" + namespace + "'", failure);
             }
             return found.map(record -> value(namespace, record));
         });
