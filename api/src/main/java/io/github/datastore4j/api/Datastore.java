@@ -109,9 +109,16 @@ public interface Datastore {
      * continue from it. No change is skipped, also when transactions commit out of order; a page may come back empty
      * while a change before it is still committing.
      *
+     * <p>A shared store keeps its feed small: once a key has changed again, its older changes may be dropped after
+     * a while (a reader that far behind gets the key's latest change, not every state between), and a delete's
+     * change is dropped after a longer while (see the backend's settings). Reading from {@code 0} always gives every
+     * key's latest change, so a reader told {@link ErrorCode#TRIMMED} rebuilds from {@code 0}.
+     *
      * @throws UnsupportedOperationException on a store of one process, which keeps no change feed (use {@link
      *     #subscribe} there)
      * @throws IllegalArgumentException if {@code since} is negative or {@code limit} is not positive
+     * @throws DatastoreException with {@link ErrorCode#TRIMMED} if a delete after {@code since} was dropped from the
+     *     feed: the reader missed it and must start again from {@code 0}
      * @throws BackendException if the backend cannot be reached
      */
     ChangesPage changes(long since, int limit);

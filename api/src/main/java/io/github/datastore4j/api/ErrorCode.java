@@ -32,5 +32,10 @@ public enum ErrorCode {
     /** A record could not be brought to its namespace's schema version, or is newer than the schema. */
     MIGRATION,
     /** An operation needs a key that does not exist. */
-    NOT_FOUND
+    NOT_FOUND,
+    /**
+     * A change feed was asked for changes after a position from which it no longer holds all of them (a delete that
+     * old was dropped): read it again from {@code 0}.
+     */
+    TRIMMED
 }

@@ -4,13 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.datastore4j.api.spi.ChangePage;
 import io.github.datastore4j.api.spi.ChangePage.Change;
+import io.github.datastore4j.api.spi.FeedTrimmedException;
 import io.github.datastore4j.api.spi.SharedBackend;
+import io.github.datastore4j.api.spi.SharedSnapshot;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -31,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * and resets once a read succeeds, so a reconnect neither misses a change nor repeats one. The position advances
  * past a change only after the sink took it.
  *
+ * <p>A follower so far behind that the backend dropped a change it has not read ({@link FeedTrimmedException}:
+ * a delete's change, trimmed after a long while) takes a new {@link SharedBackend#snapshot snapshot}, hands it to
+ * its restart sink (which brings the cache to it, telling listeners of what differs) and follows on from there.
+ *
  * <p><b>Concurrency contract.</b> One thread of its own runs the sink, never concurrently with itself; a sink that
  * throws is logged and the change counts as delivered (the engine's sink does not throw). {@link #position()}, {@link
  * #reached(long)}, {@link #wakeUp()} and {@link #close()} may be called from any thread.
@@ -50,6 +57,7 @@ final class FeedFollower implements AutoCloseable {
     private final TreeSet<Long> skip;
 
     private final Consumer<Change> sink;
+    private final Consumer<SharedSnapshot> restart;
     private final Duration heartbeat;
     private final Duration maxBackoff;
     private final String name;
@@ -71,6 +79,9 @@ final class FeedFollower implements AutoCloseable {
      * @param position where to start: the {@link io.github.datastore4j.api.spi.SharedSnapshot#position() position}
      *     of the snapshot the namespace was loaded from
      * @param skip the snapshot's {@link io.github.datastore4j.api.spi.SharedSnapshot#included() included} positions
+     * @param sink takes each change, on the follower's thread
+     * @param restart takes a new snapshot when the feed no longer holds every change after the position, on the
+     *     follower's thread; the follower then goes on from the snapshot's position
      */
     FeedFollower(
             SharedBackend backend,
@@ -80,7 +91,8 @@ final class FeedFollower implements AutoCloseable {
             Duration heartbeat,
             Duration maxBackoff,
             String name,
-            Consumer<Change> sink) {
+            Consumer<Change> sink,
+            Consumer<SharedSnapshot> restart) {
         this.backend = requireNonNull(backend, "backend");
         this.namespace = requireNonNull(namespace, "namespace");
         this.position = position;
@@ -89,6 +101,7 @@ final class FeedFollower implements AutoCloseable {
         this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff");
         this.name = requireNonNull(name, "name");
         this.sink = requireNonNull(sink, "sink");
+        this.restart = requireNonNull(restart, "restart");
         this.thread = new Thread(this::run, "datastore4j-feed " + name);
         thread.setDaemon(true);
     }
@@ -186,7 +199,16 @@ final class FeedFollower implements AutoCloseable {
     /** Reads pages until the feed is exhausted. */
     private void drain() throws Exception {
         while (!isClosed()) {
-            ChangePage page = backend.changesAfter(namespace, position, PAGE).get();
+            ChangePage page;
+            try {
+                page = backend.changesAfter(namespace, position, PAGE).get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof FeedTrimmedException)) {
+                    throw e;
+                }
+                restart((FeedTrimmedException) e.getCause());
+                continue;
+            }
             for (Change change : page.changes()) {
                 try {
                     if (!skip.contains(change.position())) {
@@ -212,6 +234,26 @@ final class FeedFollower implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Starts again from a new snapshot: the feed dropped a change after {@link #position}. */
+    private void restart(FeedTrimmedException trimmed) throws Exception {
+        SharedSnapshot snapshot = backend.snapshot(namespace).get();
+        LOG.warn(
+                "{}: the change feed no longer holds every change after position {} ({}); reloading from a snapshot"
+                        + " at position {}",
+                name,
+                position,
+                trimmed.getMessage(),
+                snapshot.position());
+        restart.accept(snapshot);
+        skip.clear();
+        skip.addAll(snapshot.included());
+        if (snapshot.position() > position) {
+            position = snapshot.position();
+        }
+        skip.headSet(position, true).clear();
+        complete(position);
     }
 
     private void complete(long upTo) {

@@ -6,8 +6,13 @@ import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.ChangePage.Change;
 import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.FeedTrimmedException;
 import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
+import io.github.datastore4j.api.spi.SharedSnapshot;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -60,7 +65,7 @@ final class SharedNamespace implements AutoCloseable {
         this.ns = ns;
         this.store = store;
         this.name = name;
-        this.follower = store.follower(name, position, included, this::apply);
+        this.follower = store.follower(name, position, included, this::apply, this::restart);
     }
 
     void start() {
@@ -94,7 +99,20 @@ final class SharedNamespace implements AutoCloseable {
 
     /** A page of the namespace's feed for an application, its records read as documents. */
     CompletableFuture<ChangesPage> changes(long since, int limit) {
-        return store.backend().changesAfter(name, since, limit).thenApply(page -> {
+        return store.backend().changesAfter(name, since, limit).handle((page, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                if (cause instanceof FeedTrimmedException) {
+                    throw new DatastoreException(
+                            ErrorCode.TRIMMED,
+                            "the change feed of namespace '" + name + "' no longer holds every change after " + since
+                                    + " (a delete after it was dropped; it can be read from "
+                                    + ((FeedTrimmedException) cause).keptFrom() + " on): read it again from 0, which"
+                                    + " holds every key's latest change",
+                            cause);
+                }
+                throw store.failure("read the change feed of namespace '" + name + "' after " + since, failure);
+            }
             List<ChangesPage.Change> changes = new ArrayList<>(page.changes().size());
             for (Change change : page.changes()) {
                 changes.add(new ChangesPage.Change(
@@ -245,9 +263,41 @@ final class SharedNamespace implements AutoCloseable {
             if (change.position() <= slot.position) {
                 return; // this process's own write, or older than what the slot holds
             }
+            if (sameRecord(slot.current, change.record())) { // a restart's snapshot holds what the slot holds
+                slot.position = change.position();
+                return;
+            }
             ns.setCurrent(slot, slot.current, ns.withMetadataDefaults(value));
             slot.position = change.position();
         });
+    }
+
+    private static boolean sameRecord(StoredValue current, Optional<Record> record) {
+        if (current == null || record.isEmpty()) {
+            return current == null && record.isEmpty();
+        }
+        return current.document().rev() == record.get().rev()
+                && Arrays.equals(current.json(), record.get().value()); // metadata changes raise the revision
+    }
+
+    /**
+     * The follower's restart sink: brings every key to {@code snapshot}, inside its slot, unless the slot holds a
+     * change at or after the snapshot's position (this process's own write). A key whose revision and checksum are
+     * the snapshot's only moves its position, so listeners hear only of what differs; a cached key the snapshot does
+     * not hold was deleted.
+     */
+    private void restart(SharedSnapshot snapshot) {
+        long at = snapshot.position();
+        Set<String> live = new HashSet<>();
+        for (Record record : snapshot.records()) {
+            live.add(record.key());
+            apply(new Change(at, name, record.key(), Optional.of(record)));
+        }
+        for (String key : List.copyOf(ns.keys())) {
+            if (!live.contains(key)) {
+                apply(new Change(at, name, key, Optional.empty()));
+            }
+        }
     }
 
     @Override

@@ -102,9 +102,27 @@ final class SharedStore implements AutoCloseable {
     }
 
     /** A feed follower of {@code namespace}, not started. */
-    FeedFollower follower(String namespace, long position, Set<Long> included, Consumer<Change> sink) {
+    FeedFollower follower(
+            String namespace,
+            long position,
+            Set<Long> included,
+            Consumer<Change> sink,
+            Consumer<SharedSnapshot> restart) {
         return new FeedFollower(
-                backend, namespace, position, included, HEARTBEAT, MAX_BACKOFF, uri + " '" + namespace + "'", sink);
+                backend,
+                namespace,
+                position,
+                included,
+                HEARTBEAT,
+                MAX_BACKOFF,
+                uri + " '" + namespace + "'",
+                sink,
+                restart);
+    }
+
+    /** What a caller sees of a failed backend call: see {@link EngineStorage#failure}. */
+    DatastoreException failure(String what, Throwable failure) {
+        return storage.failure(what, failure);
     }
 
     /**

@@ -119,10 +119,19 @@ class FeedFollowerTest {
     }
 
     private Set<Long> skip = Set.of();
+    private final List<SharedSnapshot> restarts = new CopyOnWriteArrayList<>();
 
     private FeedFollower follower(Duration heartbeat) {
         FeedFollower follower = new FeedFollower(
-                feed, "ns", 0, skip, heartbeat, Duration.ofMillis(200), "test", c -> delivered.add(c.position()));
+                feed,
+                "ns",
+                0,
+                skip,
+                heartbeat,
+                Duration.ofMillis(200),
+                "test",
+                c -> delivered.add(c.position()),
+                snapshot -> restarts.add(snapshot));
         follower.start();
         return follower;
     }

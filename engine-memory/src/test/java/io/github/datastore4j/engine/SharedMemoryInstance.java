@@ -139,6 +139,12 @@ final class SharedMemoryInstance implements SharedBackend {
         failAfter.get(requireNonNull(call, "call")).addAndGet(requireTimes(times));
     }
 
+    /** Ends the failures {@link #failNext} and {@link #failNextAfterApplying} armed for {@code call}. */
+    void clearFaults(Call call) {
+        failBefore.get(requireNonNull(call, "call")).set(0);
+        failAfter.get(call).set(0);
+    }
+
     /** While {@code drop}, the store's wake-ups for this instance are lost instead of running its listeners. */
     void dropHints(boolean drop) {
         droppingHints = drop;

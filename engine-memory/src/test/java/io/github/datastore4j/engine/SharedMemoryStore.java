@@ -8,6 +8,7 @@ import io.github.datastore4j.api.spi.ConditionalResult;
 import io.github.datastore4j.api.spi.ConditionalResult.Conflict;
 import io.github.datastore4j.api.spi.ConditionalWrite;
 import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.FeedTrimmedException;
 import io.github.datastore4j.api.spi.Lease;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
@@ -120,7 +121,9 @@ final class SharedMemoryStore implements AutoCloseable {
     private int waiting;
 
     private long lastPosition;
-    private long trimmedThrough;
+    /** By namespace: the position of the last delete dropped from its feed. */
+    private final Map<String, Long> trimmedBelow = new HashMap<>();
+
     private boolean closed;
 
     private SharedMemoryStore(String name, Clock clock) {
@@ -180,10 +183,12 @@ final class SharedMemoryStore implements AutoCloseable {
     }
 
     /**
-     * Forgets the feed's changes at or before {@code position}, as a backend that trims its feed: a later {@code
-     * changesAfter} from an older position fails with {@link IllegalArgumentException}.
+     * Trims the feed as the SPI allows a backend to: drops every change at or before {@code position} that a later
+     * change of its key supersedes and, if {@code deletes}, also each key's last change at or before it when that is
+     * a delete. A later {@code changesAfter} from a position (not {@code 0}) before a dropped delete fails with {@link
+     * FeedTrimmedException}.
      */
-    void trimFeedThrough(long position) {
+    void trimFeed(long position, boolean deletes) {
         lock.lock();
         try {
             long horizon = horizon();
@@ -191,10 +196,20 @@ final class SharedMemoryStore implements AutoCloseable {
                 throw new IllegalArgumentException("can trim the feed of shared-memory store '" + name
                         + "' only through a final position, 0 to " + horizon + ": " + position);
             }
-            for (TreeMap<Long, Change> changes : feed.values()) {
-                changes.headMap(position, true).clear();
+            for (Map.Entry<String, TreeMap<Long, Change>> namespace : feed.entrySet()) {
+                Map<String, Long> last = new HashMap<>();
+                namespace.getValue().values().forEach(change -> last.put(change.key(), change.position()));
+                namespace.getValue().headMap(position, true).values().removeIf(change -> {
+                    if (last.get(change.key()) != change.position()) {
+                        return true;
+                    }
+                    if (deletes && change.record().isEmpty()) {
+                        trimmedBelow.merge(namespace.getKey(), change.position(), Math::max);
+                        return true;
+                    }
+                    return false;
+                });
             }
-            trimmedThrough = Math.max(trimmedThrough, position);
         } finally {
             lock.unlock();
         }
@@ -429,9 +444,13 @@ final class SharedMemoryStore implements AutoCloseable {
                 throw new IllegalArgumentException("position " + position + " was never returned by " + this
                         + ", whose feed is at 0 to " + lastPosition);
             }
-            if (position < trimmedThrough) {
-                throw new IllegalArgumentException("position " + position + " is older than " + this
-                        + " keeps (its feed is trimmed through " + trimmedThrough + "): take a new snapshot");
+            long below = trimmedBelow.getOrDefault(namespace, 0L);
+            if (position != 0 && position < below) {
+                throw new FeedTrimmedException(
+                        "position " + position + " is older than " + this + " keeps for namespace '" + namespace
+                                + "' (a delete at " + below + " was dropped): take a new snapshot",
+                        position,
+                        below);
             }
             long horizon = horizon();
             List<Change> page = new ArrayList<>();

@@ -15,6 +15,7 @@ import io.github.datastore4j.api.spi.ConditionalResult;
 import io.github.datastore4j.api.spi.ConditionalResult.Conflict;
 import io.github.datastore4j.api.spi.ConditionalWrite;
 import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.FeedTrimmedException;
 import io.github.datastore4j.api.spi.Lease;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
@@ -299,21 +300,36 @@ class SharedMemoryStoreTest {
         }
 
         @Test
-        @DisplayName(
-                "reading from a position older than the trimmed feed, or never returned, is IllegalArgumentException")
-        void tooOldOrUnknownPositionsAreRefused() {
+        @DisplayName("a trimmed feed keeps each key's last change; reading from before a dropped delete is refused")
+        void trimmingKeepsEachKeysLastChangeAndRefusesReadersThatMissedADelete() {
             SharedMemoryInstance one = store.open();
-            for (int i = 0; i < 4; i++) {
-                one.writeConditionally(List.of(put("k" + i, 1, "1", ConditionalWrite.ABSENT)))
-                        .join();
-            }
-            store.trimFeedThrough(2);
-            assertThatThrownBy(() -> one.changesAfter("ns", 1, 10).join())
-                    .hasCauseInstanceOf(IllegalArgumentException.class)
+            one.writeConditionally(List.of(put("k0", 1, "1", ConditionalWrite.ABSENT)))
+                    .join(); // 1
+            one.writeConditionally(List.of(put("k0", 2, "2", 1))).join(); // 2
+            one.writeConditionally(List.of(put("k1", 1, "1", ConditionalWrite.ABSENT)))
+                    .join(); // 3
+            one.writeConditionally(List.of(delete("k1", 1))).join(); // 4
+            one.writeConditionally(List.of(put("k2", 1, "1", ConditionalWrite.ABSENT)))
+                    .join(); // 5
+            store.trimFeed(5, false);
+            assertThat(one.changesAfter("ns", 0, 10).join().changes())
+                    .extracting(Change::position)
+                    .containsExactly(2L, 4L, 5L);
+            assertThat(one.changesAfter("ns", 1, 10).join().changes())
+                    .extracting(Change::position)
+                    .as("a reader behind gets the key's latest change")
+                    .containsExactly(2L, 4L, 5L);
+            store.trimFeed(5, true);
+            assertThatThrownBy(() -> one.changesAfter("ns", 3, 10).join())
+                    .hasCauseInstanceOf(FeedTrimmedException.class)
                     .hasMessageContaining("take a new snapshot");
-            assertThat(one.changesAfter("ns", 2, 10).join().changes())
-                    .extracting(Change::key)
-                    .containsExactly("k2", "k3");
+            assertThat(one.changesAfter("ns", 0, 10).join().changes())
+                    .extracting(Change::position)
+                    .as("from 0: every live key's latest change")
+                    .containsExactly(2L, 5L);
+            assertThat(one.changesAfter("ns", 4, 10).join().changes())
+                    .extracting(Change::position)
+                    .containsExactly(5L);
             assertThatThrownBy(() -> one.changesAfter("ns", 99, 10).join())
                     .hasCauseInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("never returned");

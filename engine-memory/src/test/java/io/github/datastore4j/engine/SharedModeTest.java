@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -115,6 +116,66 @@ class SharedModeTest {
         assertThat(waiting.get(30, TimeUnit.SECONDS).value().asString()).isEqualTo("ready");
         assertThat(coordinator.get("result")).map(JsonNode::asString).contains("ready");
         assertThat(coordinator.size()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a process that fell behind a trimmed feed reloads from a snapshot: deletes seen, listeners told once")
+    void aFollowerBehindATrimmedFeedReloadsFromASnapshot() throws Exception {
+        Datastore behind = process().datastore("docs");
+        Datastore writer = process().datastore("docs");
+        writer.set("changed", 1);
+        writer.set("deleted", 1);
+        writer.set("kept", 1);
+        behind.awaitValue("kept", 1, WAIT);
+        List<String> told = new CopyOnWriteArrayList<>();
+        CountDownLatch three = new CountDownLatch(3);
+        AtomicBoolean recording = new AtomicBoolean(); // not subscribe's initial pass
+        behind.subscribe((key, document) -> {
+            if (recording.get()) {
+                told.add(key + "="
+                        + (document == null ? "deleted" : document.value().toString()));
+                three.countDown();
+            }
+        });
+        recording.set(true);
+        SharedMemoryInstance instance = instanceOf(0);
+        instance.failNext(SharedMemoryInstance.Call.CHANGES_AFTER, Integer.MAX_VALUE);
+        writer.set("changed", 2);
+        writer.delete("deleted");
+        writer.set("added", 1);
+        store.trimFeed(instanceOf(1).head().join(), true); // the delete's change is gone
+        instance.clearFaults(SharedMemoryInstance.Call.CHANGES_AFTER);
+        assertThat(three.await(30, TimeUnit.SECONDS)).as("three changes told").isTrue();
+        assertThat(told).containsExactlyInAnyOrder("changed=2", "deleted=deleted", "added=1");
+        assertThat(behind.get("deleted")).isEmpty();
+        assertThat(behind.get("changed")).map(JsonNode::asInt).contains(2);
+        assertThat(behind.size()).isEqualTo(3);
+        writer.set("after", 1);
+        assertThat(behind.awaitValue("after", 1, WAIT).rev())
+                .as("it follows on")
+                .isEqualTo(1);
+        assertThat(told).as("nothing told of the unchanged key").noneMatch(event -> event.startsWith("kept"));
+    }
+
+    @Test
+    @DisplayName("changes() from before a dropped delete is TRIMMED; from 0 it holds every live key's latest change")
+    void changesFromBeforeADroppedDeleteIsTrimmed() {
+        Datastore docs = process().datastore("docs");
+        docs.set("a", 1);
+        docs.set("b", 1);
+        long before = docs.changes(0, 10).next();
+        docs.set("a", 2);
+        docs.delete("b");
+        store.trimFeed(instanceOf(0).head().join(), true);
+        assertThatThrownBy(() -> docs.changes(before, 10))
+                .isInstanceOf(DatastoreException.class)
+                .satisfies(e -> assertThat(((DatastoreException) e).code()).isEqualTo(ErrorCode.TRIMMED))
+                .hasMessageContaining("read it again from 0");
+        ChangesPage all = docs.changes(0, 10);
+        assertThat(all.changes())
+                .extracting(change -> change.key() + "="
+                        + change.document().map(d -> d.value().asInt()).orElse(-1))
+                .containsExactly("a=2");
     }
 
     @Test

@@ -22,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
  *       the backend checks inside the transaction of every write that carries it.
  * </ul>
  *
+ * <p><b>Trimming.</b> A feed need not keep every change forever. A backend may drop a change once a later change of
+ * the same key is in the feed (the reader then gets the later one: the key's state converges, its intermediate
+ * states are skipped), and a delete's change once it is old (the reader would then miss a delete): from then on
+ * {@link #changesAfter} from a position before a dropped delete fails with {@link FeedTrimmedException}. A feed read
+ * from {@code 0} is never refused and always holds the latest change of every key that exists, as CouchDB's {@code
+ * _changes} does, so an application can always rebuild from it.
+ *
  * <p>{@link Backend#write} must still work (unconditionally, as for one process); {@link Backend#read} and {@link
  * Backend#scan} read the latest committed state.
  *
@@ -58,8 +65,9 @@ public interface SharedBackend extends Backend {
      * @param position {@code 0} for the start of the feed, else a {@link ChangePage#next()} or {@link
      *     SharedSnapshot#position()} returned earlier (also to another process: positions are the backend's, one
      *     sequence over every namespace, not a connection's)
-     * @throws IllegalArgumentException (in the future) if {@code position} is older than the backend keeps; the
-     *     reader must then take a new {@link #snapshot}
+     *     (a position from before a change was dropped is refused, see the trimming rules above)
+     * @return (in the future) the page, or a {@link FeedTrimmedException} if a delete after {@code position} (not
+     *     {@code 0}) was dropped from the feed: the reader must then take a new {@link #snapshot}
      */
     CompletableFuture<ChangePage> changesAfter(String namespace, long position, int limit);
 
