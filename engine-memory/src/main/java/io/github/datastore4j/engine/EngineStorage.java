@@ -420,7 +420,7 @@ final class EngineStorage implements Storage {
             try {
                 values.put(record.key(), verify(namespace, record));
             } catch (CorruptDataException e) {
-                damaged.add(new Damaged(namespace, record.key(), null, e.getMessage()));
+                damaged.add(new Damaged(namespace, record.key(), null, e.getMessage(), record.rev()));
             }
         }
         for (Damaged entry : damaged) {

@@ -15,9 +15,9 @@ import io.github.datastore4j.api.spi.Record;
 import io.github.datastore4j.api.spi.SharedBackend;
 import io.github.datastore4j.api.spi.SharedSnapshot;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -155,7 +155,7 @@ final class SharedStore implements AutoCloseable {
     SharedLoad load(String namespace, SchemaValues values, MigrationProgress progress) {
         long started = System.nanoTime();
         SharedSnapshot snapshot = join(backend.snapshot(namespace), "read namespace '" + namespace + "'");
-        Map<String, StoredValue> loaded = storage.verifyAll(namespace, snapshot.records(), List.of(), started);
+        Map<String, StoredValue> loaded = storage.verifyAll(namespace, snapshot.records(), new ArrayList<>(), started);
         Map<String, Long> positions = new HashMap<>();
         Schema schema = values.schema();
         if (schema != null) {

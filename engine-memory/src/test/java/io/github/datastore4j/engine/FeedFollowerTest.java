@@ -8,6 +8,7 @@ import io.github.datastore4j.api.spi.ChangePage;
 import io.github.datastore4j.api.spi.ChangePage.Change;
 import io.github.datastore4j.api.spi.ConditionalResult;
 import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Lease;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
@@ -268,6 +269,11 @@ class FeedFollowerTest {
 
         @Override
         public CompletableFuture<Set<String>> namespaces() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<String> quarantine(Damaged entry) {
             throw new UnsupportedOperationException();
         }
 

@@ -413,22 +413,29 @@ final class SharedMemoryStore implements AutoCloseable {
         requireNonNull(entry, "entry");
         if (entry.key() != null) {
             KeyId id = new KeyId(entry.namespace(), entry.key());
-            boolean moved;
+            String stayed = null;
             lock.lock();
             try {
                 awaitUnlocked(Set.of(id), "quarantine");
                 Record record = recordOf(id);
-                moved = record != null;
-                if (moved) {
+                LeaseState lease = leases.get(id);
+                if (record == null) {
+                    stayed = "nothing: key '" + entry.key() + "' has no record any more";
+                } else if (entry.rev() != 0 && record.rev() != entry.rev()) {
+                    stayed = "nothing: key '" + entry.key() + "' was written since, it holds revision " + record.rev();
+                } else if (lease != null && lease.heldAt(clock.instant())) {
+                    stayed = "nothing: key '" + entry.key() + "' is held by a live lease";
+                } else {
                     quarantined.put(id, record);
                     apply(List.of(new Change(++lastPosition, id.namespace(), id.key(), Optional.empty())));
                 }
             } finally {
                 lock.unlock();
             }
-            if (moved) {
-                hintAll();
+            if (stayed != null) {
+                return stayed;
             }
+            hintAll();
         }
         return "the quarantine of " + this;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.ChangesPage;
 import io.github.datastore4j.api.ConflictException;
+import io.github.datastore4j.api.CorruptDataException;
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.Document;
@@ -13,6 +14,10 @@ import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Storage;
+import io.github.datastore4j.api.spi.Damaged;
+import io.github.datastore4j.api.spi.Mutation;
+import io.github.datastore4j.api.spi.Record;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -420,5 +425,57 @@ class SharedModeTest {
         Session third = a.acquire("ann", Duration.ofSeconds(10));
         assertThat(third.value().get("coins").asInt()).isEqualTo(6);
         third.close();
+    }
+
+    @Test
+    @DisplayName("a damaged record fails the open naming its key; under onCorrupt=quarantine it is moved aside once,"
+            + " the rest loads, and a process already open drops it")
+    void damagedRecordInASharedStore() {
+        SharedMemoryInstance raw = store.open();
+        raw.write(List.of(
+                        Mutation.put("ns", Record.of("ns", "good", 1, 0, "2".getBytes(StandardCharsets.UTF_8))),
+                        Mutation.put("ns", Record.of("ns", "bad", 1, 0, "1".getBytes(StandardCharsets.UTF_8)))))
+                .join();
+        Datastore before = process().datastore("ns");
+        assertThat(before.get("bad", Integer.class)).contains(1);
+        // damaged outside datastore4j: same revision, a checksum that no longer fits
+        raw.write(List.of(Mutation.put("ns", new Record("bad", 1, 0, 42L, "1".getBytes(StandardCharsets.UTF_8)))))
+                .join();
+        assertThatThrownBy(() -> process().datastore("ns"))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("'bad'")
+                .hasMessageContaining("onCorrupt=quarantine");
+        Storage quarantining = Storage.open(store.uri() + "?onCorrupt=quarantine");
+        opened.add(quarantining);
+        Datastore after = quarantining.datastore("ns");
+        assertThat(after.get("good", Integer.class)).contains(2);
+        assertThat(after.get("bad")).isEmpty();
+        assertThat(quarantining.quarantined()).singleElement().satisfies(report -> {
+            assertThat(report.key()).isEqualTo("bad");
+            assertThat(report.problem()).contains("checksum");
+            assertThat(report.movedTo()).contains("quarantine");
+        });
+        assertThat(store.quarantined()).containsOnlyKeys("ns/bad");
+        assertThat(raw.read("ns", "bad").join()).isEmpty();
+        after.set("marker", 1); // after the quarantine's delete in the feed: once it arrives, so has the delete
+        before.awaitValue("marker", 1, WAIT);
+        assertThat(before.get("bad")).as("the other process dropped the key").isEmpty();
+        assertThat(before.get("good", Integer.class)).contains(2);
+    }
+
+    @Test
+    @DisplayName("a quarantine moves nothing once another process rewrote the damaged record")
+    void quarantineLeavesARewrittenRecord() {
+        SharedMemoryInstance raw = store.open();
+        raw.write(List.of(Mutation.put("ns", Record.of("ns", "k", 2, 0, "2".getBytes(StandardCharsets.UTF_8)))))
+                .join();
+        String answer =
+                raw.quarantine(new Damaged("ns", "k", null, "checksum", 1)).join();
+        assertThat(answer).contains("revision 2");
+        assertThat(store.quarantined()).isEmpty();
+        assertThat(raw.read("ns", "k").join()).isPresent();
+        assertThat(raw.quarantine(new Damaged("ns", "k", null, "checksum", 2)).join())
+                .contains("quarantine");
+        assertThat(raw.read("ns", "k").join()).isEmpty();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.github.datastore4j.api.spi.ChangePage;
 import io.github.datastore4j.api.spi.ConditionalResult;
 import io.github.datastore4j.api.spi.ConditionalWrite;
+import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.Lease;
 import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
@@ -737,6 +738,49 @@ public abstract class SharedBackendKit {
                 commit(backend, put("other", "o" + writer, i + 1, "1", ConditionalWrite.ANY_REV));
             }
             milestones.forEach(CountDownLatch::countDown);
+        }
+    }
+
+    @Nested
+    @DisplayName("quarantine")
+    class Quarantines {
+        @Test
+        @DisplayName("a quarantine moves the damaged revision aside as a delete in the feed, and nothing once the key"
+                + " was rewritten, is held by a live lease, or has no record")
+        void quarantineIsAConditionalDelete() {
+            SharedBackend one = instances.get(0);
+            SharedBackend two = instances.get(1);
+            long start = commit(one, put("k", 1, "1", ConditionalWrite.ABSENT));
+            commit(one, put("k", 2, "2", 1));
+            String stayed =
+                    two.quarantine(new Damaged("ns", "k", null, "checksum", 1)).join();
+            assertThat(stayed)
+                    .as("revision 1 was read damaged; 2 is another process's")
+                    .contains("revision 2");
+            assertThat(one.read("ns", "k").join().map(SharedBackendKit::text)).contains("2");
+
+            String moved =
+                    two.quarantine(new Damaged("ns", "k", null, "checksum", 2)).join();
+            assertThat(moved).doesNotStartWith("nothing");
+            assertThat(one.read("ns", "k").join()).isEmpty();
+            assertThat(scan(one, "ns")).isEmpty();
+            ChangePage page = one.changesAfter("ns", start, 100).join();
+            assertThat(page.changes())
+                    .as("the rewrite, then the quarantine's delete")
+                    .extracting(
+                            change -> change.key(), change -> change.record().isPresent())
+                    .containsExactly(tuple("k", true), tuple("k", false));
+            assertThat(two.quarantine(new Damaged("ns", "k", null, "checksum", 2))
+                            .join())
+                    .as("no record any more")
+                    .startsWith("nothing");
+
+            commit(one, put("held", 1, "1", ConditionalWrite.ABSENT));
+            one.acquireLease("ns", "held", "one", Duration.ofMinutes(1)).join().orElseThrow();
+            assertThat(two.quarantine(new Damaged("ns", "held", null, "checksum", 1))
+                            .join())
+                    .contains("lease");
+            assertThat(one.read("ns", "held").join()).isPresent();
         }
     }
 

@@ -50,6 +50,19 @@ public interface SharedBackend extends Backend {
     CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch);
 
     /**
+     * Moves a damaged record aside, as {@link Backend#quarantine} does, as a delete of its key: in one transaction it
+     * is removed, kept where the returned text says, and its removal is a change in the feed, so that the other
+     * processes drop the key too. Another process may have written a good record since this one read the damaged
+     * one, so it is a conditional delete: the record moves only while it still has revision {@link Damaged#rev()} (any
+     * revision if that is {@code 0}) and no live lease is on its key (as for a write without a fencing token).
+     *
+     * @return (in the future) where the record went, or, if it stayed, a sentence that says why (naming the revision
+     *     the key has now), for the engine's report
+     */
+    @Override
+    CompletableFuture<String> quarantine(Damaged entry);
+
+    /**
      * Up to {@code limit} committed changes of {@code namespace} with positions after {@code position}, in position
      * order, each key's changes in the order they committed.
      *
