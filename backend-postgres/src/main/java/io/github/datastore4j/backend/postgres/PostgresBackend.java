@@ -60,7 +60,7 @@ final class PostgresBackend implements SharedBackend {
     private final Leases leases;
     private final ChangeHints hints;
     private final String records;
-    private final String quarantine;
+    private final Quarantine quarantines;
 
     private PostgresBackend(PostgresTarget target, PostgresConnections connections, boolean fsync) {
         this.target = target;
@@ -72,7 +72,7 @@ final class PostgresBackend implements SharedBackend {
         this.writer = new ConditionalWriter(target.schema(), channel, feed);
         this.leases = new Leases(target.schema());
         this.hints = new ChangeHints(target, channel);
-        this.quarantine = PostgresSchema.table(target.schema(), "datastore4j_quarantine");
+        this.quarantines = new Quarantine(target.schema(), target.shown(), writer);
     }
 
     /**
@@ -213,22 +213,13 @@ final class PostgresBackend implements SharedBackend {
         }));
     }
 
-    /** Moves the record to {@code datastore4j_quarantine}, in one transaction. */
+    /** A conditional delete that moves the record to {@code datastore4j_quarantine} ({@link Quarantine}). */
     @Override
     public CompletableFuture<String> quarantine(Damaged entry) {
-        return complete(() -> connections.call("quarantine " + entry.describe(), c -> {
-            try (PreparedStatement move = c.prepareStatement("WITH moved AS (DELETE FROM " + records
-                    + " WHERE ns = ? AND k = ? RETURNING *) INSERT INTO " + quarantine
-                    + " (ns, k, rev, schema_version, checksum, value, metadata, problem)"
-                    + " SELECT ns, k, rev, schema_version, checksum, value, metadata, ? FROM moved")) {
-                move.setString(1, entry.namespace());
-                move.setBytes(2, ConditionalWriter.key(entry.key()));
-                move.setString(3, entry.problem());
-                move.executeUpdate();
-            }
-            c.commit();
-            return "table " + quarantine + " of " + target.shown();
-        }));
+        if (entry.key() == null) {
+            return CompletableFuture.completedFuture("nothing: a row of " + records + " always has a key");
+        }
+        return complete(() -> connections.call("quarantine " + entry.describe(), c -> quarantines.move(c, entry)));
     }
 
     @Override

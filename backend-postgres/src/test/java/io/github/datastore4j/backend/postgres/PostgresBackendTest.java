@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.datastore4j.api.BackendException;
+import io.github.datastore4j.api.CorruptDataException;
+import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.DatastoreException;
 import io.github.datastore4j.api.ErrorCode;
 import io.github.datastore4j.api.Storage;
@@ -18,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -226,6 +229,54 @@ class PostgresBackendTest {
                     .extracting(ChangePage.Change::key)
                     .containsExactly("k", "k2");
             assertThat(backend.capabilities().shared()).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("a row damaged in the database fails the open with CORRUPT; under onCorrupt=quarantine it moves to"
+            + " datastore4j_quarantine, the rest loads, and a storage already open drops the key")
+    void damagedRowIsCorruptOrQuarantined() throws SQLException {
+        String schema = TestPostgres.freshSchema();
+        String uri = TestPostgres.uri(schema);
+        try (Storage writer = Storage.open(uri)) {
+            Datastore store = writer.datastore("ns");
+            store.set("good", 2);
+            store.set("bad", 1);
+            try (Connection admin = TestPostgres.admin();
+                    Statement sql = admin.createStatement()) {
+                assertThat(sql.executeUpdate("UPDATE \"" + schema + "\".datastore4j_records SET checksum = 42"
+                                + " WHERE k = convert_to('bad', 'UTF8')"))
+                        .isOne();
+            }
+            assertThatThrownBy(() -> {
+                        try (Storage other = Storage.open(uri)) {
+                            other.datastore("ns");
+                        }
+                    })
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("'bad'");
+            try (Storage quarantining = Storage.open(uri + "&onCorrupt=quarantine")) {
+                Datastore loaded = quarantining.datastore("ns");
+                assertThat(loaded.get("good", Integer.class)).contains(2);
+                assertThat(loaded.get("bad")).isEmpty();
+                assertThat(quarantining.quarantined()).singleElement().satisfies(report -> assertThat(report.movedTo())
+                        .contains("datastore4j_quarantine"));
+                loaded.set("marker", 1); // after the quarantine's delete in the feed
+            }
+            store.awaitValue("marker", 1, Duration.ofSeconds(30));
+            assertThat(store.get("bad"))
+                    .as("the storage already open dropped the key")
+                    .isEmpty();
+            try (Connection admin = TestPostgres.admin();
+                    Statement sql = admin.createStatement();
+                    ResultSet rows = sql.executeQuery("SELECT convert_from(k, 'UTF8'), rev, problem FROM \"" + schema
+                            + "\".datastore4j_quarantine")) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString(1)).isEqualTo("bad");
+                assertThat(rows.getLong(2)).isOne();
+                assertThat(rows.getString(3)).contains("checksum");
+                assertThat(rows.next()).isFalse();
+            }
         }
     }
 
