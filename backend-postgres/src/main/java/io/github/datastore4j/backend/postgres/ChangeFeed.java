@@ -1,6 +1,7 @@
 package io.github.datastore4j.backend.postgres;
 
 import io.github.datastore4j.api.spi.ChangePage;
+import io.github.datastore4j.api.spi.FeedTrimmedException;
 import io.github.datastore4j.api.spi.Record;
 import io.github.datastore4j.api.spi.SharedSnapshot;
 import java.sql.Array;
@@ -56,7 +57,8 @@ import java.util.Set;
  * advisory lock is held for microseconds per batch and is not portable to servers without advisory locks.
  * {@code LISTEN/NOTIFY} is only the wake-up hint ({@link ChangeHints}).
  *
- * <p>Not done yet: the feed is never trimmed, and {@link #head} scans it.
+ * <p><b>Trimmed.</b> {@link FeedSweep} drops superseded changes and old deletes; a page from a position before a
+ * dropped delete of its namespace fails with {@link FeedTrimmedException}, decided in the page's own statement.
  *
  * <p><b>Concurrency contract.</b> Stateless and thread-safe; each call uses the connection it is given, ends its
  * transaction, and leaves the connection as it found it ({@code READ COMMITTED}, read-write, without auto-commit).
@@ -71,8 +73,11 @@ final class ChangeFeed {
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
         this.head = headQuery(schema);
         // the page and the head in one statement, so in one snapshot: see changesAfter
-        this.page = "WITH h(position) AS (" + head + ") SELECT c.position, c.k, c.rev, c.schema_version, c.checksum,"
-                + " c.value, c.metadata, c.safe, h.position FROM h LEFT JOIN LATERAL (SELECT c.*,"
+        String trimmed = PostgresSchema.table(schema, "datastore4j_feed_trimmed");
+        // the namespace's trimmed position read in the page's statement: in its snapshot, with the changes it returns
+        this.page = "WITH h(position) AS (" + head + "), t(below) AS (SELECT coalesce((SELECT below FROM " + trimmed
+                + " WHERE ns = ?), 0)) SELECT c.position, c.k, c.rev, c.schema_version, c.checksum,"
+                + " c.value, c.metadata, c.safe, h.position, t.below FROM h CROSS JOIN t LEFT JOIN LATERAL (SELECT c.*,"
                 + " c.xid < pg_snapshot_xmin(pg_current_snapshot()) AS safe FROM " + changes
                 + " c WHERE c.ns = ? AND c.position > ? ORDER BY c.position LIMIT ?) c ON true ORDER BY c.position";
         this.headAndIncluded = "WITH h(position) AS (" + head + ") SELECT h.position, ARRAY(SELECT c.position FROM "
@@ -80,13 +85,17 @@ final class ChangeFeed {
         this.records = PostgresSchema.table(schema, "datastore4j_records");
     }
 
-    /** The position below the first change that is not safe yet (0 if none), in one statement. */
-    private static String headQuery(String schema) {
+    /**
+     * The position below the first change that is not safe yet (0 if none), in one statement: the index on {@code
+     * xid} finds the few changes of transactions that may still be running, the primary key the largest position
+     * below them.
+     */
+    static String headQuery(String schema) {
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
-        return "WITH u AS (SELECT min(c.position) AS p FROM " + changes
-                + " c WHERE c.xid >= pg_snapshot_xmin(pg_current_snapshot()))"
-                + " SELECT coalesce(max(c.position), 0) FROM " + changes
-                + " c, u WHERE u.p IS NULL OR c.position < u.p";
+        // a scalar bound (not "p IS NULL OR position < p") so the primary key serves the max backwards
+        return "SELECT coalesce((SELECT max(c.position) FROM " + changes + " c WHERE c.position < coalesce((SELECT"
+                + " min(u.position) FROM " + changes + " u WHERE u.xid >= pg_snapshot_xmin(pg_current_snapshot())), "
+                + Long.MAX_VALUE + ")), 0)";
     }
 
     ChangePage changesAfter(Connection connection, String namespace, long position, int limit) throws SQLException {
@@ -97,11 +106,21 @@ final class ChangeFeed {
         boolean held = false; // stopped before a change of this namespace that is not safe yet
         try (PreparedStatement statement = connection.prepareStatement(page)) {
             statement.setString(1, namespace);
-            statement.setLong(2, position);
-            statement.setInt(3, limit);
+            statement.setString(2, namespace);
+            statement.setLong(3, position);
+            statement.setInt(4, limit);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     head = rows.getLong(9);
+                    long below = rows.getLong(10);
+                    if (position != 0 && position < below) {
+                        throw new FeedTrimmedException(
+                                "the change feed of namespace '" + namespace + "' no longer holds every change after "
+                                        + position + ": the delete of a key at a position up to " + below
+                                        + " was dropped from it (deleteRetention)",
+                                position,
+                                below);
+                    }
                     if (rows.getObject(1) == null) {
                         break; // no change of this namespace after position: the row of the head alone
                     }

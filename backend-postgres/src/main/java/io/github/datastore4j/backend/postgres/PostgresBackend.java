@@ -25,8 +25,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A store in one PostgreSQL schema (tables in {@link PostgresSchema}), created on first open.
@@ -43,6 +48,9 @@ import java.util.function.Supplier;
  * of this process and of the server; {@code durableOnCommit} is reported only if the server's {@code fsync} is on too.
  * Scans run in key order (the keys' UTF-8 bytes) and stream with a fetch size, never holding a namespace in memory.
  *
+ * <p><b>A trimmed feed.</b> A daemon thread per backend trims the feed every few seconds ({@link FeedSweep}): a key's
+ * superseded changes after {@code feedRetention}, a deleted key's change after {@code deleteRetention}.
+ *
  * <p><b>Errors.</b> A failing call completes its future with a {@code BackendException} naming what failed, the store
  * (URL redacted: no message or log line shows a password) and the root cause. A lost connection fails the call in
  * progress; the next call connects again.
@@ -51,6 +59,7 @@ import java.util.function.Supplier;
  * pooled connection of its own ({@link PostgresConnections}). Futures complete on the calling thread.
  */
 final class PostgresBackend implements SharedBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresBackend.class);
     private static final int FETCH_SIZE = 500;
     private final PostgresTarget target;
     private final PostgresConnections connections;
@@ -62,7 +71,13 @@ final class PostgresBackend implements SharedBackend {
     private final String records;
     private final Quarantine quarantines;
 
-    private PostgresBackend(PostgresTarget target, PostgresConnections connections, boolean fsync) {
+    private final FeedSweep sweep;
+    private final ScheduledExecutorService sweeper;
+    /** Whether the last scheduled sweep failed: its failures are logged once per streak. */
+    private volatile boolean sweepFailing;
+
+    private PostgresBackend(
+            PostgresTarget target, PostgresConnections connections, boolean fsync, FeedRetention retention) {
         this.target = target;
         this.connections = connections;
         this.fsync = fsync;
@@ -73,6 +88,52 @@ final class PostgresBackend implements SharedBackend {
         this.leases = new Leases(target.schema());
         this.hints = new ChangeHints(target, channel);
         this.quarantines = new Quarantine(target.schema(), target.shown(), writer);
+        this.sweep = new FeedSweep(target.schema(), retention);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "datastore4j-postgres-feed-sweep " + target.schema());
+            thread.setDaemon(true);
+            return thread;
+        });
+        long interval = retention.sweepInterval().toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweepOnSchedule, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Trims the feed ({@link FeedSweep}) until it has nothing more to drop now, waiting for another process's sweep
+     * rather than leaving the work to it; returns how many changes it dropped. For tests and operators.
+     */
+    int sweepFeed() {
+        return sweepFeed(true);
+    }
+
+    private int sweepFeed(boolean wait) {
+        int dropped = 0;
+        for (int batches = 0; batches < 100; batches++) {
+            FeedSweep.Batch batch = connections.call("trim the change feed", c -> sweep.run(c, wait));
+            dropped += batch.dropped();
+            if (!batch.more()) {
+                break;
+            }
+        }
+        return dropped;
+    }
+
+    private void sweepOnSchedule() {
+        try {
+            int dropped = sweepFeed(false);
+            if (sweepFailing) {
+                LOG.info("trimming the change feed of {} works again", target.shown());
+            }
+            sweepFailing = false;
+            LOG.trace("trimmed {} changes from the feed of {}", dropped, target.shown());
+        } catch (RuntimeException e) {
+            if (!sweepFailing) {
+                LOG.warn("cannot trim the change feed of {} (tried again later): {}", target.shown(), e.getMessage());
+            } else {
+                LOG.debug("trimming the change feed of {} still fails: {}", target.shown(), e.getMessage());
+            }
+            sweepFailing = true;
+        }
     }
 
     /**
@@ -81,6 +142,11 @@ final class PostgresBackend implements SharedBackend {
      * @throws io.github.datastore4j.api.BackendException naming the root cause if the server cannot be reached
      */
     static PostgresBackend open(PostgresTarget target) {
+        return open(target, FeedRetention.DEFAULT);
+    }
+
+    /** {@link #open(PostgresTarget)}, trimming the feed after {@code retention}. */
+    static PostgresBackend open(PostgresTarget target, FeedRetention retention) {
         PostgresConnections connections = new PostgresConnections(target);
         try {
             boolean fsync = connections.call("create the store's tables", connection -> {
@@ -93,7 +159,7 @@ final class PostgresBackend implements SharedBackend {
                     return on;
                 }
             });
-            return new PostgresBackend(target, connections, fsync);
+            return new PostgresBackend(target, connections, fsync, retention);
         } catch (RuntimeException | Error e) {
             connections.close();
             throw e;
@@ -291,6 +357,7 @@ final class PostgresBackend implements SharedBackend {
     /** Closes the hint thread and the connections, then releases the store's lock. Idempotent. */
     @Override
     public void close() {
+        sweeper.shutdownNow();
         hints.close();
         connections.close();
     }

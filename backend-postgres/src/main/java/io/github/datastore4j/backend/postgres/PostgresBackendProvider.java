@@ -8,6 +8,7 @@ import io.github.datastore4j.api.spi.BackendProvider;
 import io.github.datastore4j.api.spi.Locations;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -19,7 +20,8 @@ import java.util.regex.Pattern;
  * postgres:jdbc:postgresql://host/database?user=ann&schema=app} — the same through a pgjdbc URL.
  *
  * <p>Settings (in the URI's query or in {@link StorageOptions}): {@code schema} (default {@code public}), {@code user}
- * and {@code password}. Without a password in the URI or the settings, the {@code PGPASSWORD} environment variable is
+ * and {@code password}; {@code feedRetention} (default {@code 10m}) and {@code deleteRetention} (default {@code 168h}, 7 days), how
+ * long the change feed keeps superseded changes and deleted keys' changes ({@link FeedRetention}). Without a password in the URI or the settings, the {@code PGPASSWORD} environment variable is
  * used, as {@code psql} does. No message or log line shows a password: they name the URL through
  * {@link Locations#redact}.
  *
@@ -29,6 +31,8 @@ public final class PostgresBackendProvider implements BackendProvider {
     static final String SCHEMA = "schema";
     static final String USER = "user";
     static final String PASSWORD = "password";
+    static final String FEED_RETENTION = "feedRetention";
+    static final String DELETE_RETENTION = "deleteRetention";
     private static final String JDBC_PREFIX = "jdbc:postgresql:";
     /** {@code //user[:password]@host[:port]/database}; user info and port optional. */
     private static final Pattern URL = Pattern.compile("//(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)(?:/([^/?]*))?");
@@ -53,12 +57,37 @@ public final class PostgresBackendProvider implements BackendProvider {
 
     @Override
     public Set<String> settingNames() {
-        return Set.of(SCHEMA, USER, PASSWORD);
+        return Set.of(SCHEMA, USER, PASSWORD, FEED_RETENTION, DELETE_RETENTION);
     }
 
     @Override
     public Backend open(String location, StorageOptions options) {
-        return PostgresBackend.open(target(location, options));
+        return PostgresBackend.open(target(location, options), retention(options));
+    }
+
+    /**
+     * The feed's retention from {@code feedRetention} and {@code deleteRetention} (durations such as {@code 10m},
+     * {@code 168h} or {@code P7D}), {@link FeedRetention#DEFAULT} where not set.
+     *
+     * @throws DatastoreException with {@link ErrorCode#INVALID_OPTION} naming a value that is not a duration
+     */
+    static FeedRetention retention(StorageOptions options) {
+        Map<String, String> settings = options.asMap();
+        return new FeedRetention(
+                duration(settings, FEED_RETENTION, FeedRetention.DEFAULT.superseded()),
+                duration(settings, DELETE_RETENTION, FeedRetention.DEFAULT.deletes()));
+    }
+
+    private static Duration duration(Map<String, String> settings, String name, Duration otherwise) {
+        String text = settings.get(name);
+        if (text == null) {
+            return otherwise;
+        }
+        try {
+            return StorageOptions.parseDuration(text);
+        } catch (DatastoreException e) {
+            throw invalid(name + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -21,8 +21,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code datastore4j_changes}, indexed by position and by {@code (ns, position)}, and the functions {@code
  *       datastore4j_take_positions} and {@code datastore4j_check_order}: the change feed (see {@link ChangeFeed}
  *       and {@link ConditionalWriter});
- *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases}).
+ *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases});
+ *   <li>from version 2, {@code datastore4j_feed_trimmed} and {@code datastore4j_feed_sweep}, and the changes'
+ *       {@code committed_at}: the trimmed feed (see {@link FeedSweep}).
  * </ul>
+ *
+ * <p><b>Upgrades.</b> Each version's changes are a step of their own, run in order from the version found, all in
+ * the transaction that holds the lock below; a store of a newer version than this release knows is refused.
  *
  * <p><b>Concurrency contract.</b> {@link #create} may run in many processes at once on one schema: it takes a
  * transaction-level advisory lock on the schema's name before any DDL, so one creates and the others wait, then see
@@ -32,7 +37,7 @@ import org.slf4j.LoggerFactory;
 final class PostgresSchema {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresSchema.class);
     /** The version these tables are at. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private PostgresSchema() {}
 
@@ -41,7 +46,7 @@ final class PostgresSchema {
         return '"' + schema + "\"." + table;
     }
 
-    /** Creates what is missing, in one transaction, and commits. */
+    /** Creates what is missing and upgrades older tables, version by version, in one transaction, and commits. */
     static void create(Connection connection, String schema) throws SQLException {
         String s = '"' + schema + '"';
         try (PreparedStatement lock =
@@ -67,41 +72,73 @@ final class PostgresSchema {
                 connection.commit();
                 return;
             }
-            String record = "ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint NOT NULL,"
-                    + " schema_version int NOT NULL, checksum bigint NOT NULL, value bytea NOT NULL, metadata bytea";
-            ddl.execute(
-                    "CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_records (" + record + ", PRIMARY KEY (ns, k))");
-            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_quarantine (" + record
-                    + ", problem text NOT NULL, quarantined_at timestamptz NOT NULL DEFAULT now())");
-            ddl.execute("CREATE SEQUENCE IF NOT EXISTS " + s + ".datastore4j_change_position");
-            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
-                    + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"
-                    + " schema_version int, checksum bigint, value bytea, metadata bytea)");
-            // a namespace's feed (ChangeFeed) and the positions a snapshot includes read one namespace in order
-            ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_ns_position ON " + s
-                    + ".datastore4j_changes (ns, position)");
-            String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
-            // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
-            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"
-                    + " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN PERFORM pg_advisory_lock(" + feedLock + ");"
-                    + " BEGIN PERFORM pg_current_xact_id(); SELECT max(nextval('" + s
-                    + ".datastore4j_change_position')) INTO last FROM generate_series(1, n);"
-                    + " EXCEPTION WHEN OTHERS THEN PERFORM pg_advisory_unlock(" + feedLock + "); RAISE; END;"
-                    + " PERFORM pg_advisory_unlock(" + feedLock + "); RETURN last; END $$");
-            // ConditionalWriter's order check: VOLATILE, so its query sees what committed after its statement began
-            ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_check_order(namespaces varchar[],"
-                    + " written bytea[], at bigint[]) RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN"
-                    + " IF EXISTS (SELECT 1 FROM unnest(namespaces, written, at) AS w(ns, k, position) JOIN " + s
-                    + ".datastore4j_changes c ON c.ns = w.ns AND c.k = w.k AND c.position > w.position) THEN"
-                    + " RAISE EXCEPTION 'a write of a key of this batch with a later position committed first'"
-                    + " USING ERRCODE = '" + ConditionalWriter.OUT_OF_ORDER + "'; END IF; RETURN 0; END $$");
-            ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_leases (ns varchar(128) NOT NULL,"
-                    + " k bytea NOT NULL, holder text NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL,"
-                    + " PRIMARY KEY (ns, k))");
-            ddl.execute("INSERT INTO " + s + ".datastore4j_schema_version (version) VALUES (" + VERSION + ")"
-                    + " ON CONFLICT DO NOTHING");
+            if (found < 1) {
+                createVersion1(ddl, s, schema);
+            }
+            if (found < 2) {
+                upgradeToVersion2(ddl, s);
+            }
+            ddl.execute("INSERT INTO " + s + ".datastore4j_schema_version (version) SELECT v FROM generate_series("
+                    + (found + 1) + ", " + VERSION + ") v ON CONFLICT DO NOTHING");
+            connection.commit();
+            if (found == 0) {
+                LOG.debug("created the datastore4j tables, version {}, in schema {}", VERSION, schema);
+            } else {
+                LOG.info("upgraded the datastore4j tables in schema {} from version {} to {}", schema, found, VERSION);
+            }
         }
-        connection.commit();
-        LOG.debug("created the datastore4j tables, version {}, in schema {}", VERSION, schema);
+    }
+
+    /** The first release's tables: records, quarantine, the change feed and its functions, leases. */
+    private static void createVersion1(Statement ddl, String s, String schema) throws SQLException {
+        String record = "ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint NOT NULL,"
+                + " schema_version int NOT NULL, checksum bigint NOT NULL, value bytea NOT NULL, metadata bytea";
+        ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_records (" + record + ", PRIMARY KEY (ns, k))");
+        ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_quarantine (" + record
+                + ", problem text NOT NULL, quarantined_at timestamptz NOT NULL DEFAULT now())");
+        ddl.execute("CREATE SEQUENCE IF NOT EXISTS " + s + ".datastore4j_change_position");
+        ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_changes (position bigint PRIMARY KEY,"
+                + " xid xid8 NOT NULL, ns varchar(128) NOT NULL, k bytea NOT NULL, rev bigint,"
+                + " schema_version int, checksum bigint, value bytea, metadata bytea)");
+        // a namespace's feed (ChangeFeed) and the positions a snapshot includes read one namespace in order
+        ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_ns_position ON " + s
+                + ".datastore4j_changes (ns, position)");
+        String feedLock = "hashtextextended('datastore4j.feed:" + schema + "', 0)";
+        // the short critical section of ChangeFeed: a transaction's xid and its positions, taken together
+        ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_take_positions(n int) RETURNS bigint"
+                + " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN PERFORM pg_advisory_lock(" + feedLock + ");"
+                + " BEGIN PERFORM pg_current_xact_id(); SELECT max(nextval('" + s
+                + ".datastore4j_change_position')) INTO last FROM generate_series(1, n);"
+                + " EXCEPTION WHEN OTHERS THEN PERFORM pg_advisory_unlock(" + feedLock + "); RAISE; END;"
+                + " PERFORM pg_advisory_unlock(" + feedLock + "); RETURN last; END $$");
+        // ConditionalWriter's order check: VOLATILE, so its query sees what committed after its statement began
+        ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_check_order(namespaces varchar[],"
+                + " written bytea[], at bigint[]) RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN"
+                + " IF EXISTS (SELECT 1 FROM unnest(namespaces, written, at) AS w(ns, k, position) JOIN " + s
+                + ".datastore4j_changes c ON c.ns = w.ns AND c.k = w.k AND c.position > w.position) THEN"
+                + " RAISE EXCEPTION 'a write of a key of this batch with a later position committed first'"
+                + " USING ERRCODE = '" + ConditionalWriter.OUT_OF_ORDER + "'; END IF; RETURN 0; END $$");
+        ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_leases (ns varchar(128) NOT NULL,"
+                + " k bytea NOT NULL, holder text NOT NULL, token bigint NOT NULL, expires_at timestamptz NOT NULL,"
+                + " PRIMARY KEY (ns, k))");
+    }
+
+    /**
+     * Version 2, the trimmed feed ({@link FeedSweep}): when each change committed; an index of a key's changes (the
+     * sweep drops a key's older changes); an index of the writing transactions (the feed's head reads the few rows of
+     * transactions that may still be running instead of every row); the position below which each namespace's feed
+     * dropped a delete; and the sweep's cursors, shared by every process.
+     */
+    private static void upgradeToVersion2(Statement ddl, String s) throws SQLException {
+        // now() is stable: existing rows take the upgrade's time without a rewrite of the table
+        ddl.execute("ALTER TABLE " + s + ".datastore4j_changes ADD COLUMN IF NOT EXISTS committed_at timestamptz"
+                + " NOT NULL DEFAULT now()");
+        ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_key ON " + s
+                + ".datastore4j_changes (ns, k, position)");
+        ddl.execute("CREATE INDEX IF NOT EXISTS datastore4j_changes_xid ON " + s + ".datastore4j_changes (xid)");
+        ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_feed_trimmed (ns varchar(128) PRIMARY KEY,"
+                + " below bigint NOT NULL)");
+        ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_feed_sweep (name text PRIMARY KEY,"
+                + " position bigint NOT NULL)");
     }
 }

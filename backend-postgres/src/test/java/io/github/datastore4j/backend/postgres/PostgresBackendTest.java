@@ -209,7 +209,7 @@ class PostgresBackendTest {
                     ResultSet rows = statement.executeQuery(
                             "SELECT count(*) FROM \"" + schema + "\".datastore4j_schema_version")) {
                 rows.next();
-                assertThat(rows.getInt(1)).isEqualTo(1);
+                assertThat(rows.getInt(1)).as("a row per version").isEqualTo(PostgresSchema.VERSION);
             }
         } finally {
             opened.forEach(PostgresBackend::close);
