@@ -10,6 +10,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -51,7 +53,13 @@ final class ConditionalWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ConditionalWriter.class);
     /** The SQLState {@code datastore4j_check_order} raises: a later position of a key of the batch committed first. */
     static final String OUT_OF_ORDER = "40D4J";
-    /** How often a batch is written again before its out-of-order failure is the caller's. */
+    /**
+     * The failures after which the server has rolled the whole transaction back, so that writing the batch again
+     * cannot apply anything twice: out of order, {@code deadlock_detected} (row locks taken by the statement's
+     * parts in an order of the planner's, though every batch sorts its keys) and {@code serialization_failure}.
+     */
+    private static final Set<String> RETRIED = Set.of(OUT_OF_ORDER, "40P01", "40001");
+    /** How often a batch is written again before such a failure is the caller's. */
     static final int MAX_ATTEMPTS = 10;
 
     private final String main;
@@ -124,6 +132,37 @@ final class ConditionalWriter {
      */
     ConditionalResult write(Connection connection, List<ConditionalWrite> batch, boolean feed, Runnable beforeCommit)
             throws SQLException {
+        // every batch locks its rows in one order, (namespace, key bytes), so two batches of the same keys do not
+        // deadlock; the result is mapped back to the caller's order
+        Integer[] order = new Integer[batch.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(
+                order,
+                Comparator.comparing((Integer i) -> batch.get(i).mutation().namespace())
+                        .thenComparing(
+                                (Integer i) -> key(batch.get(i).mutation().key()), Arrays::compareUnsigned));
+        List<ConditionalWrite> sorted = new ArrayList<>(batch.size());
+        for (Integer i : order) {
+            sorted.add(batch.get(i));
+        }
+        ConditionalResult result = writeInOrder(connection, sorted, feed, beforeCommit);
+        List<ConditionalResult.Conflict> conflicts = new ArrayList<>();
+        for (ConditionalResult.Conflict conflict : result.conflicts()) {
+            conflicts.add(new ConditionalResult.Conflict(order[conflict.index()], conflict.found(), conflict.fenced()));
+        }
+        conflicts.sort(Comparator.comparingInt(ConditionalResult.Conflict::index));
+        Long[] positions = new Long[order.length];
+        for (int s = 0; s < order.length; s++) {
+            positions[order[s]] = result.positions().get(s);
+        }
+        return new ConditionalResult(conflicts, result.position(), Arrays.asList(positions));
+    }
+
+    private ConditionalResult writeInOrder(
+            Connection connection, List<ConditionalWrite> batch, boolean feed, Runnable beforeCommit)
+            throws SQLException {
         int size = batch.size();
         Integer[] idx = new Integer[size];
         String[] ns = new String[size];
@@ -190,11 +229,16 @@ final class ConditionalWriter {
                 }
                 break;
             } catch (SQLException e) {
-                if (!OUT_OF_ORDER.equals(e.getSQLState()) || attempt == MAX_ATTEMPTS) {
+                if (!RETRIED.contains(String.valueOf(e.getSQLState())) || attempt == MAX_ATTEMPTS) {
                     throw e;
                 }
                 connection.rollback(); // nothing of it stays: again, with new positions
-                LOG.debug("a later write of a key committed first; writing the batch again (attempt {})", attempt + 1);
+                LOG.debug(
+                        "{}; writing the batch again (attempt {})",
+                        OUT_OF_ORDER.equals(e.getSQLState())
+                                ? "a later write of a key committed first"
+                                : "the server rolled the batch back (" + e.getSQLState() + ", " + e.getMessage() + ")",
+                        attempt + 1);
             }
         }
         List<Integer> unsettled = new ArrayList<>();

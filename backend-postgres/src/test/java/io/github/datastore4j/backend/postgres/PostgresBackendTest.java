@@ -218,6 +218,43 @@ class PostgresBackendTest {
     }
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    @DisplayName("batches of the same keys in shuffled orders from 4 threads all commit: no deadlock reaches a caller")
+    void shuffledBatchesDoNotDeadlock() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()))) {
+            List<Future<?>> done = new ArrayList<>();
+            CyclicBarrier start = new CyclicBarrier(4);
+            for (int t = 0; t < 4; t++) {
+                long seed = t;
+                done.add(pool.submit(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    start.await();
+                    for (int i = 0; i < 150; i++) {
+                        List<String> keys = new ArrayList<>(List.of("a", "b", "c", "d", "e", "f"));
+                        java.util.Collections.shuffle(keys, random);
+                        List<ConditionalWrite> batch = new ArrayList<>();
+                        for (String key : keys) {
+                            batch.add(new ConditionalWrite(
+                                    Mutation.put("ns", record(key, i + 1)),
+                                    ConditionalWrite.ANY_REV,
+                                    ConditionalWrite.NO_FENCE));
+                        }
+                        assertThat(backend.writeConditionally(batch).join().conflicts())
+                                .isEmpty();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get(90, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     @DisplayName("unconditional writes are in the change feed too: other storages follow it")
     void writesAreInTheFeed() {
         try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()))) {
