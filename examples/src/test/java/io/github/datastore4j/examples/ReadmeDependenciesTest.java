@@ -20,29 +20,38 @@ import org.w3c.dom.NodeList;
 class ReadmeDependenciesTest {
     private static Reactor reactor;
     private static Readme.Block dependencies;
+    private static Readme.Block gradle;
 
     @BeforeAll
     static void read() throws Exception {
         reactor = Reactor.read();
-        List<Readme.Block> xml = Readme.read().blocks("Install", "xml");
+        Readme readme = Readme.read();
+        List<Readme.Block> xml = readme.blocks("Install", "xml");
         assertThat(xml).as("the Install section's ```xml dependency block").hasSize(1);
         dependencies = xml.get(0);
+        List<Readme.Block> kotlin = readme.blocks("Install", "kotlin");
+        assertThat(kotlin).as("the Install section's ```kotlin Gradle block").hasSize(1);
+        gradle = kotlin.get(0);
     }
 
     @Test
-    @DisplayName("every <dependency> of the Install block is a module of this build, at the build's group and version")
+    @DisplayName("the Install block imports the BOM at the build's version; every other <dependency> is a module of"
+            + " this build, its version left to the BOM")
     void dependenciesExist() throws Exception {
         Element root = DocumentBuilderFactory.newInstance()
                 .newDocumentBuilder()
-                .parse(new ByteArrayInputStream(
-                        String.join("\n", dependencies.lines()).getBytes(StandardCharsets.UTF_8)))
+                .parse(new ByteArrayInputStream(("<project>" + String.join("\n", dependencies.lines()) + "</project>")
+                        .getBytes(StandardCharsets.UTF_8)))
                 .getDocumentElement();
         NodeList declared = root.getElementsByTagName("dependency");
         assertThat(declared.getLength()).as(dependencies.where()).isPositive();
         List<String> wrong = new ArrayList<>();
+        boolean bom = false;
         for (int i = 0; i < declared.getLength(); i++) {
             Element dependency = (Element) declared.item(i);
             String artifactId = Reactor.text(dependency, "artifactId");
+            boolean managed =
+                    dependency.getParentNode().getParentNode().getNodeName().equals("dependencyManagement");
             if (!reactor.modulesByArtifactId().containsKey(artifactId)) {
                 wrong.add(artifactId + " is not a module of the build "
                         + reactor.modulesByArtifactId().keySet());
@@ -51,12 +60,41 @@ class ReadmeDependenciesTest {
                 wrong.add(artifactId + ": groupId " + Reactor.text(dependency, "groupId") + ", the build's is "
                         + reactor.groupId());
             }
-            if (!reactor.version().equals(Reactor.text(dependency, "version"))) {
-                wrong.add(artifactId + ": version " + Reactor.text(dependency, "version") + ", the build's is "
-                        + reactor.version());
+            if (managed) {
+                bom |= artifactId.equals("datastore4j-bom")
+                        && "pom".equals(Reactor.text(dependency, "type"))
+                        && "import".equals(Reactor.text(dependency, "scope"));
+                if (!reactor.version().equals(Reactor.text(dependency, "version"))) {
+                    wrong.add(artifactId + ": version " + Reactor.text(dependency, "version") + ", the build's is "
+                            + reactor.version());
+                }
+            } else if (Reactor.text(dependency, "version") != null) {
+                wrong.add(artifactId + ": a version of its own; the BOM's is the one to take");
             }
         }
+        assertThat(bom).as(dependencies.where() + ": imports datastore4j-bom").isTrue();
         assertThat(wrong).as(dependencies.where()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("the Gradle block takes the BOM at the build's version as a platform, and modules of this build")
+    void gradleCoordinatesExist() {
+        String text = String.join("\n", gradle.lines());
+        assertThat(text)
+                .as(gradle.where())
+                .contains("platform(\"" + reactor.groupId() + ":datastore4j-bom:" + reactor.version() + "\")");
+        Matcher coordinates = Pattern.compile("\"" + Pattern.quote(reactor.groupId()) + ":(datastore4j-[a-z0-9-]+)")
+                .matcher(text);
+        List<String> unknown = new ArrayList<>();
+        int found = 0;
+        while (coordinates.find()) {
+            found++;
+            if (!reactor.modulesByArtifactId().containsKey(coordinates.group(1))) {
+                unknown.add(coordinates.group(1));
+            }
+        }
+        assertThat(found).as(gradle.where()).isGreaterThanOrEqualTo(4);
+        assertThat(unknown).as(gradle.where()).isEmpty();
     }
 
     @Test

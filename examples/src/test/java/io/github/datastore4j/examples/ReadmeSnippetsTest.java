@@ -183,7 +183,10 @@ class ReadmeSnippetsTest {
     private static List<String> runtimeScoped(Readme readme) throws IOException {
         Path pom = Files.createTempFile(classes, "readme-dependencies", ".xml");
         Files.writeString(
-                pom, String.join("\n", readme.blocks("Install", "xml").get(0).lines()));
+                pom,
+                "<project>"
+                        + String.join(
+                                "\n", readme.blocks("Install", "xml").get(0).lines()) + "</project>");
         NodeList dependencies = Reactor.parse(pom).getElementsByTagName("dependency");
         List<String> runtime = new ArrayList<>();
         for (int i = 0; i < dependencies.getLength(); i++) {
