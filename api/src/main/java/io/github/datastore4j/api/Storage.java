@@ -95,6 +95,13 @@ public interface Storage extends AutoCloseable {
     List<QuarantinedRecord> quarantined();
 
     /**
+     * What this storage has done since it opened — operations by kind and outcome with their time, waits, commits,
+     * conflicts, memory — as a snapshot of counters that are always kept (a few nanoseconds per operation). Safe to
+     * call from any thread at any time, also after close (the counts then stay as they were).
+     */
+    StorageStatistics statistics();
+
+    /**
      * Saves every namespace's unsaved changes and waits for the backend to commit them, and everything queued before
      * them: the flush. Not held back by {@code writesPerSecond}.
      *

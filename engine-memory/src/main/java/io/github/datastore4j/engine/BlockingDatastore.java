@@ -81,22 +81,22 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public Optional<JsonNode> get(String key) {
-        return async.value(key);
+        return async.stats().read(EngineStatistics.Op.GET, () -> async.value(key));
     }
 
     @Override
     public <T> Optional<T> get(String key, Class<T> type) {
-        return async.value(key, async.javaType(type));
+        return async.stats().read(EngineStatistics.Op.GET, () -> async.value(key, async.javaType(type)));
     }
 
     @Override
     public <T> Optional<T> get(String key, TypeReference<T> type) {
-        return async.value(key, async.javaType(type));
+        return async.stats().read(EngineStatistics.Op.GET, () -> async.value(key, async.javaType(type)));
     }
 
     @Override
     public Optional<Document> getDocument(String key) {
-        return async.document(key);
+        return async.stats().read(EngineStatistics.Op.GET_DOCUMENT, () -> async.document(key));
     }
 
     @Override
@@ -111,12 +111,12 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public boolean contains(String key) {
-        return async.contains(key);
+        return async.stats().read(EngineStatistics.Op.CONTAINS, () -> async.contains(key));
     }
 
     @Override
     public int size() {
-        return async.size();
+        return async.stats().read(EngineStatistics.Op.SIZE, () -> async.size());
     }
 
     @Override
@@ -221,12 +221,12 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public Page queryKeys(KeyQuery query) {
-        return async.query(query);
+        return async.stats().read(EngineStatistics.Op.QUERY_KEYS, () -> async.query(query));
     }
 
     @Override
     public SortedMap<String, Document> snapshot() {
-        return async.snapshotNow();
+        return async.stats().read(EngineStatistics.Op.SNAPSHOT, () -> async.snapshotNow());
     }
 
     @Override

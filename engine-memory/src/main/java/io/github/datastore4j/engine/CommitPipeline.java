@@ -69,6 +69,7 @@ final class CommitPipeline implements AutoCloseable {
         };
     }
 
+    private final EngineStatistics statistics;
     private final Backend backend;
     private final String storageUri;
     private final Policy policy;
@@ -119,6 +120,11 @@ final class CommitPipeline implements AutoCloseable {
     }
 
     CommitPipeline(Backend backend, String storageUri, Policy policy, Clock clock) {
+        this(backend, storageUri, policy, clock, new EngineStatistics("test"));
+    }
+
+    CommitPipeline(Backend backend, String storageUri, Policy policy, Clock clock, EngineStatistics statistics) {
+        this.statistics = statistics;
         this.backend = backend;
         this.storageUri = storageUri;
         this.policy = policy;
@@ -134,7 +140,16 @@ final class CommitPipeline implements AutoCloseable {
 
     /** Like {@link #submit(List)}; an urgent batch is not held back by the rate limit, nor is anything before it. */
     CompletableFuture<Void> submit(List<Mutation> mutations, boolean urgent) {
-        return enqueue(new Pending(mutations, null, new CompletableFuture<>(), urgent));
+        return counted(mutations.size(), enqueue(new Pending(mutations, null, new CompletableFuture<>(), urgent)));
+    }
+
+    /** {@code future}, its {@code size} changes counted as queued until it completes. */
+    private CompletableFuture<Void> counted(int size, CompletableFuture<Void> future) {
+        if (size > 0) {
+            statistics.queued(size);
+            future.whenComplete((done, failure) -> statistics.queued(-size));
+        }
+        return future;
     }
 
     /** Resolves once everything submitted before it is committed or refused. */
@@ -148,7 +163,7 @@ final class CommitPipeline implements AutoCloseable {
      */
     CompletableFuture<Void> submit(Change change) {
         change.slot().uncommitted.incrementAndGet();
-        return enqueue(new Pending(List.of(change.mutation()), change, new CompletableFuture<>(), false));
+        return counted(1, enqueue(new Pending(List.of(change.mutation()), change, new CompletableFuture<>(), false)));
     }
 
     private CompletableFuture<Void> enqueue(Pending pending) {
@@ -261,9 +276,10 @@ final class CommitPipeline implements AutoCloseable {
     /** Writes a batch, trying again after a jittered, growing backoff while {@code retries} are left. */
     private void write(List<Mutation> batch, int retries) {
         for (int attempt = 0; ; attempt++) {
+            long started = System.nanoTime();
             try {
-                long started = System.nanoTime();
                 backend.write(batch).join();
+                statistics.commit(batch.size(), System.nanoTime() - started, false);
                 if (LOG.isTraceEnabled()) {
                     LOG.trace(
                             "committed {} changes to {} in {} µs",
@@ -277,6 +293,7 @@ final class CommitPipeline implements AutoCloseable {
                 }
                 return;
             } catch (RuntimeException e) {
+                statistics.commit(batch.size(), System.nanoTime() - started, true);
                 if (attempt >= retries) {
                     throw e;
                 }

@@ -16,6 +16,7 @@ import io.github.datastore4j.api.QuarantinedRecord;
 import io.github.datastore4j.api.Schema;
 import io.github.datastore4j.api.Storage;
 import io.github.datastore4j.api.StorageOptions;
+import io.github.datastore4j.api.StorageStatistics;
 import io.github.datastore4j.api.spi.Backend;
 import io.github.datastore4j.api.spi.Damaged;
 import io.github.datastore4j.api.spi.EngineDocuments;
@@ -59,6 +60,7 @@ final class EngineStorage implements Storage {
 
     private final String uri;
     private final Backend backend;
+    private final EngineStatistics stats;
     private final Durability durability;
     private final Duration autosaveInterval;
     private final JsonCodec codec;
@@ -99,6 +101,7 @@ final class EngineStorage implements Storage {
         }
         this.uri = uri;
         this.backend = backend;
+        this.stats = new EngineStatistics(uri.substring(0, Math.max(0, uri.indexOf(':'))));
         this.durability = backend.capabilities().shared()
                 ? Durability.SYNC
                 : options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);
@@ -107,7 +110,7 @@ final class EngineStorage implements Storage {
         this.quarantineCorrupt = options.quarantineCorrupt();
         this.codec = new JsonCodec(options.maxValueBytes(), options.jsonMapper().orElse(null));
         this.pipeline =
-                new CommitPipeline(backend, uri, CommitPipeline.Policy.of(options), CommitPipeline.Clock.SYSTEM);
+                new CommitPipeline(backend, uri, CommitPipeline.Policy.of(options), CommitPipeline.Clock.SYSTEM, stats);
         if (durability == Durability.INTERVAL) {
             long millis = autosaveInterval.toMillis();
             timer().scheduleWithFixedDelay(this::autosave, millis, millis, TimeUnit.MILLISECONDS);
@@ -450,6 +453,16 @@ final class EngineStorage implements Storage {
     @Override
     public List<QuarantinedRecord> quarantined() {
         return List.copyOf(quarantined);
+    }
+
+    @Override
+    public StorageStatistics statistics() {
+        return stats.snapshot(quarantined.size());
+    }
+
+    /** The counters behind {@link #statistics()}. */
+    EngineStatistics stats() {
+        return stats;
     }
 
     /**

@@ -103,6 +103,7 @@ final class Namespace extends NamespaceApi {
             KeySlot slot = newSlot(key);
             slot.current = value;
             slot.committed = value;
+            storage.stats().bytesInMemory(bytes(value));
             if (sharedLoad != null) {
                 slot.position = sharedLoad.positions().getOrDefault(key, sharedLoad.position());
             }
@@ -317,6 +318,7 @@ final class Namespace extends NamespaceApi {
         long stamp = changes.readLock(); // shared among changes of different keys; excludes only a snapshot
         try {
             slot.current = after;
+            storage.stats().bytesInMemory(bytes(after) - bytes(before));
             if (before == null && after != null) {
                 keys.add(slot.key);
                 size.incrementAndGet();
@@ -331,6 +333,11 @@ final class Namespace extends NamespaceApi {
         if (!listeners.isEmpty()) {
             listeners.tell(slot.key, after);
         }
+    }
+
+    /** The JSON bytes {@code value} holds (0 for none), as {@link EngineStatistics} counts memory. */
+    private static long bytes(StoredValue value) {
+        return value == null ? 0 : value.json().length + value.metadataJson().length;
     }
 
     Subscription subscribe(ChangeListener listener) {

@@ -43,6 +43,11 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     abstract EngineStorage storage();
 
+    /** The storage's counters ({@link io.github.datastore4j.api.Storage#statistics()}). */
+    final EngineStatistics stats() {
+        return storage().stats();
+    }
+
     abstract Optional<JsonNode> value(String key);
 
     abstract <T> Optional<T> value(String key, JavaType type);
@@ -55,21 +60,27 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Optional<JsonNode>> get(String key) {
-        return CompletableFuture.completedFuture(value(key));
+        return stats().time(EngineStatistics.Op.GET, () -> CompletableFuture.completedFuture(value(key)));
     }
 
     @Override
     public <T> CompletableFuture<Optional<T>> get(String key, Class<T> type) {
-        return CompletableFuture.completedFuture(value(key, javaType(type)));
+        return stats().time(
+                        EngineStatistics.Op.GET, () -> CompletableFuture.completedFuture(value(key, javaType(type))));
     }
 
     @Override
     public <T> CompletableFuture<Optional<T>> get(String key, TypeReference<T> type) {
-        return CompletableFuture.completedFuture(value(key, javaType(type)));
+        return stats().time(
+                        EngineStatistics.Op.GET, () -> CompletableFuture.completedFuture(value(key, javaType(type))));
     }
 
     @Override
     public CompletableFuture<Optional<Document>> getLatest(String key) {
+        return stats().time(EngineStatistics.Op.GET_LATEST, () -> latest(key));
+    }
+
+    private CompletableFuture<Optional<Document>> latest(String key) {
         Names.requireValidKey(key);
         storage().ensureOpen();
         if (shared() == null) {
@@ -80,6 +91,10 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<ChangesPage> changes(long since, int limit) {
+        return stats().time(EngineStatistics.Op.CHANGES, () -> changesPage(since, limit));
+    }
+
+    private CompletableFuture<ChangesPage> changesPage(long since, int limit) {
         if (since < 0) {
             throw new IllegalArgumentException("since must not be negative, was " + since);
         }
@@ -98,103 +113,104 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Optional<Document>> getDocument(String key) {
-        return CompletableFuture.completedFuture(document(key));
+        return stats().time(EngineStatistics.Op.GET_DOCUMENT, () -> CompletableFuture.completedFuture(document(key)));
     }
 
     // ---------------------------------------------------------------- the API, by concern
 
     @Override
     public CompletableFuture<Optional<ObjectNode>> getMetadata(String key) {
-        return operations().getMetadata(key);
+        return stats().time(EngineStatistics.Op.GET_METADATA, () -> operations().getMetadata(key));
     }
 
     @Override
     public CompletableFuture<Document> updateMetadata(String key, UnaryOperator<ObjectNode> function) {
-        return operations().updateMetadata(key, function);
+        return stats().time(
+                        EngineStatistics.Op.UPDATE_METADATA, () -> operations().updateMetadata(key, function));
     }
 
     @Override
     public CompletableFuture<Document> setMetadata(String key, Object metadata) {
-        return operations().setMetadata(key, metadata);
+        return stats().time(EngineStatistics.Op.SET_METADATA, () -> operations().setMetadata(key, metadata));
     }
 
     @Override
     public CompletableFuture<Document> set(String key, Object value) {
-        return operations().set(key, value);
+        return stats().time(EngineStatistics.Op.SET, () -> operations().set(key, value));
     }
 
     @Override
     public CompletableFuture<Boolean> setOnce(String key, Object value) {
-        return operations().setOnce(key, value);
+        return stats().time(EngineStatistics.Op.SET_ONCE, () -> operations().setOnce(key, value));
     }
 
     @Override
     public CompletableFuture<Long> increment(String key, long delta) {
-        return operations().increment(key, delta);
+        return stats().time(EngineStatistics.Op.INCREMENT, () -> operations().increment(key, delta));
     }
 
     @Override
     public CompletableFuture<Double> increment(String key, double delta) {
-        return operations().increment(key, delta);
+        return stats().time(EngineStatistics.Op.INCREMENT, () -> operations().increment(key, delta));
     }
 
     @Override
     public CompletableFuture<Integer> push(String key, Object item) {
-        return operations().push(key, item);
+        return stats().time(EngineStatistics.Op.PUSH, () -> operations().push(key, item));
     }
 
     @Override
     public CompletableFuture<Document> update(String key, UnaryOperator<JsonNode> function) {
-        return operations().update(key, function);
+        return stats().time(EngineStatistics.Op.UPDATE, () -> operations().update(key, function));
     }
 
     @Override
     public <T> CompletableFuture<Document> update(String key, Class<T> type, UnaryOperator<T> function) {
-        return operations().update(key, type, function);
+        return stats().time(EngineStatistics.Op.UPDATE, () -> operations().update(key, type, function));
     }
 
     @Override
     public <T> CompletableFuture<Document> update(String key, TypeReference<T> type, UnaryOperator<T> function) {
-        return operations().update(key, type, function);
+        return stats().time(EngineStatistics.Op.UPDATE, () -> operations().update(key, type, function));
     }
 
     @Override
     public CompletableFuture<Document> put(String key, Object value, long expectedRev) {
-        return operations().put(key, value, expectedRev);
+        return stats().time(EngineStatistics.Op.PUT, () -> operations().put(key, value, expectedRev));
     }
 
     @Override
     public CompletableFuture<Boolean> delete(String key) {
-        return operations().delete(key);
+        return stats().time(EngineStatistics.Op.DELETE, () -> operations().delete(key));
     }
 
     @Override
     public CompletableFuture<Integer> clear() {
-        return operations().clear();
+        return stats().time(EngineStatistics.Op.CLEAR, () -> operations().clear());
     }
 
     @Override
     public CompletableFuture<Optional<Document>> awaitChange(String key, Duration timeout) {
-        return waits().awaitChange(key, timeout);
+        return stats().time(EngineStatistics.Op.AWAIT_CHANGE, () -> waits().awaitChange(key, timeout));
     }
 
     @Override
     public CompletableFuture<Document> awaitValue(String key, Object expected, Duration timeout) {
-        return waits().awaitValue(key, expected, timeout);
+        return stats().time(EngineStatistics.Op.AWAIT_VALUE, () -> waits().awaitValue(key, expected, timeout));
     }
 
     @Override
     public CompletableFuture<Document> awaitMatch(String key, Predicate<? super JsonNode> condition, Duration timeout) {
-        return waits().awaitMatch(key, condition, timeout);
+        return stats().time(EngineStatistics.Op.AWAIT_MATCH, () -> waits().awaitMatch(key, condition, timeout));
     }
 
     @Override
     public CompletableFuture<Document> awaitSize(String key, IntPredicate sizeCondition, Duration timeout) {
-        return waits().awaitSize(key, sizeCondition, timeout);
+        return stats().time(EngineStatistics.Op.AWAIT_SIZE, () -> waits().awaitSize(key, sizeCondition, timeout));
     }
 
     CompletableFuture<Document> awaitMinSize(String key, int minSize, Duration timeout) {
-        return waits().awaitMinSize(key, minSize, timeout);
+        return stats().time(EngineStatistics.Op.AWAIT_SIZE, () -> waits().awaitMinSize(key, minSize, timeout));
     }
 
     /** Fails every waiter and waiting acquire not yet done; called on close. */
@@ -209,7 +225,7 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Page> queryKeys(KeyQuery query) {
-        return queries().queryKeys(query);
+        return stats().time(EngineStatistics.Op.QUERY_KEYS, () -> queries().queryKeys(query));
     }
 
     SortedMap<String, Document> snapshotNow() {
@@ -218,12 +234,12 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<SortedMap<String, Document>> snapshot() {
-        return queries().snapshot();
+        return stats().time(EngineStatistics.Op.SNAPSHOT, () -> queries().snapshot());
     }
 
     @Override
     public CompletableFuture<Session> acquire(String key, Duration lease, Duration wait) {
-        return sessions().acquire(key, lease, wait);
+        return stats().time(EngineStatistics.Op.ACQUIRE, () -> sessions().acquire(key, lease, wait));
     }
 
     CompletableFuture<Document> sessionWrite(String key, long token, JsonNode working) {
@@ -256,7 +272,7 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Void> save() {
-        return persistence().save();
+        return stats().time(EngineStatistics.Op.SAVE, () -> persistence().save());
     }
 
     CompletableFuture<Void> saveDirty(boolean urgent) {
@@ -265,6 +281,6 @@ abstract class NamespaceApi implements AsyncDatastore {
 
     @Override
     public CompletableFuture<Void> load() {
-        return persistence().load();
+        return stats().time(EngineStatistics.Op.LOAD, () -> persistence().load());
     }
 }

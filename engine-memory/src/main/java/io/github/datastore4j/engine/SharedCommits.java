@@ -61,7 +61,10 @@ final class SharedCommits implements AutoCloseable {
     private volatile boolean closed;
     private boolean started;
 
-    SharedCommits(SharedBackend backend, String uri) {
+    private final EngineStatistics statistics;
+
+    SharedCommits(SharedBackend backend, String uri, EngineStatistics statistics) {
+        this.statistics = statistics;
         this.backend = backend;
         this.uri = uri;
         this.thread = new Thread(this::run, "datastore4j-shared-commit " + uri);
@@ -85,6 +88,8 @@ final class SharedCommits implements AutoCloseable {
             }
             queue.add(new Pending(write, answer));
         }
+        statistics.queued(1);
+        answer.whenComplete((done, failure) -> statistics.queued(-1));
         return answer;
     }
 
@@ -135,7 +140,9 @@ final class SharedCommits implements AutoCloseable {
         try {
             result = backend.writeConditionally(writes).get();
             conflicts = conflicts(result, sending.size());
+            statistics.commit(writes.size() - result.conflicts().size(), System.nanoTime() - started, false);
         } catch (Exception e) {
+            statistics.commit(writes.size(), System.nanoTime() - started, true);
             Throwable cause =
                     e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
             if (e instanceof InterruptedException) {

@@ -217,6 +217,7 @@ final class SharedNamespace implements AutoCloseable {
                                     + " was not applied"));
             return;
         }
+        ns.storage().stats().conflict();
         if (attempt >= MAX_ATTEMPTS) {
             result.completeExceptionally(new DatastoreException(
                     ErrorCode.CONFLICT,
@@ -231,6 +232,7 @@ final class SharedNamespace implements AutoCloseable {
             result.completeExceptionally(e);
             return;
         }
+        ns.storage().stats().retry();
         if (attempt < 2) {
             attempt(slot, token, decide, result, found, true, attempt + 1);
             return;

@@ -63,7 +63,7 @@ final class SharedStore implements AutoCloseable {
         this.storage = storage;
         this.backend = backend;
         this.uri = uri;
-        this.commits = new SharedCommits(backend, uri);
+        this.commits = new SharedCommits(backend, uri, storage.stats());
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "datastore4j-shared-" + threads.incrementAndGet() + " " + uri);

@@ -96,6 +96,11 @@ final class FakeProviders {
         }
 
         @Override
+        public io.github.datastore4j.api.StorageStatistics statistics() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public List<io.github.datastore4j.api.QuarantinedRecord> quarantined() {
             return List.of();
         }
