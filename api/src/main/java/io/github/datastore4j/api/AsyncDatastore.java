@@ -1,6 +1,7 @@
 package io.github.datastore4j.api;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +45,12 @@ public interface AsyncDatastore {
     CompletableFuture<ChangesPage> changes(long since, int limit);
 
     CompletableFuture<Document> set(String key, Object value);
+
+    /**
+     * Like {@link Datastore#setAll(Map)}: checks every entry first (a bad one fails at once, throwing, with nothing
+     * written), then completes once every one is committed.
+     */
+    CompletableFuture<Map<String, Document>> setAll(Map<String, ?> values);
 
     CompletableFuture<Boolean> setOnce(String key, Object value);
 

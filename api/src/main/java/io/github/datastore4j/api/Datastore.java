@@ -1,11 +1,13 @@
 package io.github.datastore4j.api;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -157,6 +159,33 @@ public interface Datastore {
 
     /** Stores {@code value} under {@code key}, creating or replacing it; returns the new document. */
     Document set(String key, Object value);
+
+    /**
+     * Stores each value under its key, as {@link #set} would, sent to the backend together so that they commit in
+     * large groups; returns once every one is committed (as the durability mode says), the new documents in the map's
+     * iteration order.
+     *
+     * <p>Every key and value is checked and encoded first: a bad one fails the call naming it, with nothing written.
+     * Each key is set atomically, and the map is not one transaction: another caller may see some keys set before the
+     * others, and if the backend fails a commit, the keys of the commits before it stay set (the exception says which
+     * commit failed). Listeners and waiters hear each key's change, as for {@link #set}.
+     *
+     * @throws InvalidKeyException naming the first bad key; nothing is written
+     * @throws DatastoreException with {@link ErrorCode#INVALID_VALUE} naming the key of the first value that cannot
+     *     be stored; nothing is written
+     */
+    Map<String, Document> setAll(Map<String, ?> values);
+
+    /**
+     * Stores a stream of entries too large to hold at once, in chunks of {@code 10,000}: each chunk is checked, sent
+     * as {@link #setAll(Map)} sends a map, and committed before the next is read, so memory stays bounded by a chunk.
+     * A later entry of a key in one chunk wins over an earlier one.
+     *
+     * @return how many keys were set (a key repeated within one chunk counts once)
+     * @throws InvalidKeyException or {@link DatastoreException} ({@code INVALID_VALUE}) for a bad entry: the chunks
+     *     before its chunk are stored, nothing of its own chunk is
+     */
+    long setAll(Stream<? extends Map.Entry<String, ?>> entries);
 
     /** Stores {@code value} only if {@code key} does not exist; returns whether this call stored it. */
     boolean setOnce(String key, Object value);

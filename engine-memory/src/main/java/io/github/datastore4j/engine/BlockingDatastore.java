@@ -14,6 +14,8 @@ import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Subscription;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +24,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -122,6 +125,37 @@ final class BlockingDatastore implements Datastore {
     @Override
     public Document set(String key, Object value) {
         return await(() -> async.set(key, value));
+    }
+
+    @Override
+    public Map<String, Document> setAll(Map<String, ?> values) {
+        return await(() -> async.setAll(values));
+    }
+
+    /** How many entries {@link #setAll(Stream)} checks and sends at once. */
+    static final int SET_ALL_CHUNK = 10_000;
+
+    @Override
+    public long setAll(Stream<? extends Map.Entry<String, ?>> entries) {
+        java.util.Objects.requireNonNull(entries, "entries");
+        long stored = 0;
+        Map<String, Object> chunk = new LinkedHashMap<>();
+        java.util.Iterator<? extends Map.Entry<String, ?>> iterator = entries.iterator();
+        while (iterator.hasNext()) {
+            Map.Entry<String, ?> entry = iterator.next();
+            chunk.remove(entry.getKey()); // a later entry of a key wins, and takes its place in the order
+            chunk.put(entry.getKey(), entry.getValue());
+            if (chunk.size() == SET_ALL_CHUNK) {
+                setAll(chunk);
+                stored += chunk.size();
+                chunk.clear();
+            }
+        }
+        if (!chunk.isEmpty()) {
+            setAll(chunk);
+            stored += chunk.size();
+        }
+        return stored;
     }
 
     @Override

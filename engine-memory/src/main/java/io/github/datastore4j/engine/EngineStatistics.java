@@ -37,6 +37,7 @@ final class EngineStatistics {
         SNAPSHOT("snapshot"),
         CHANGES("changes"),
         SET("set"),
+        SET_ALL("setAll"),
         SET_ONCE("setOnce"),
         INCREMENT("increment"),
         PUSH("push"),

@@ -11,7 +11,9 @@ import io.github.datastore4j.api.WrongTypeException;
 import io.github.datastore4j.api.spi.EngineDocuments;
 import io.github.datastore4j.api.spi.Names;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -101,6 +103,44 @@ final class KeyOperations {
         return ns.mutate(key, before -> {
             StoredValue after = ns.next(key, before, tree, json);
             return Outcome.change(after, after.document());
+        });
+    }
+
+    /**
+     * Every entry checked and encoded first (a bad one throws, nothing written), then each set as {@link #set} sets
+     * it, all at once, so that the commit pipeline groups them.
+     */
+    CompletableFuture<Map<String, Document>> setAll(Map<String, ?> values) {
+        requireNonNull(values, "values");
+        int size = values.size();
+        String[] keys = new String[size];
+        JsonNode[] trees = new JsonNode[size];
+        byte[][] jsons = new byte[size][];
+        int i = 0;
+        for (Map.Entry<String, ?> entry : values.entrySet()) {
+            String key = Names.requireValidKey(entry.getKey());
+            keys[i] = key;
+            trees[i] = codec.toTree(name, key, entry.getValue());
+            jsons[i] = codec.toBytes(name, key, trees[i]);
+            i++;
+        }
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Document>[] sets = new CompletableFuture[size];
+        for (int n = 0; n < size; n++) {
+            String key = keys[n];
+            JsonNode tree = trees[n];
+            byte[] json = jsons[n];
+            sets[n] = ns.mutate(key, before -> {
+                StoredValue after = ns.next(key, before, tree, json);
+                return Outcome.change(after, after.document());
+            });
+        }
+        return CompletableFuture.allOf(sets).thenApply(done -> {
+            Map<String, Document> documents = new LinkedHashMap<>(Math.max(16, size * 4 / 3 + 1));
+            for (int n = 0; n < size; n++) {
+                documents.put(keys[n], sets[n].join());
+            }
+            return documents;
         });
     }
 

@@ -9,6 +9,7 @@ import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.spi.Names;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
@@ -137,6 +138,11 @@ abstract class NamespaceApi implements AsyncDatastore {
     @Override
     public CompletableFuture<Document> set(String key, Object value) {
         return stats().time(EngineStatistics.Op.SET, () -> operations().set(key, value));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Document>> setAll(Map<String, ?> values) {
+        return stats().time(EngineStatistics.Op.SET_ALL, () -> operations().setAll(values));
     }
 
     @Override
