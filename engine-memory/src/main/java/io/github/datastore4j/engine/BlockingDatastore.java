@@ -14,6 +14,7 @@ import io.github.datastore4j.api.Page;
 import io.github.datastore4j.api.Session;
 import io.github.datastore4j.api.Subscription;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -137,10 +138,10 @@ final class BlockingDatastore implements Datastore {
 
     @Override
     public long setAll(Stream<? extends Map.Entry<String, ?>> entries) {
-        java.util.Objects.requireNonNull(entries, "entries");
+        requireNonNull(entries, "entries");
         long stored = 0;
         Map<String, Object> chunk = new LinkedHashMap<>();
-        java.util.Iterator<? extends Map.Entry<String, ?>> iterator = entries.iterator();
+        Iterator<? extends Map.Entry<String, ?>> iterator = entries.iterator();
         while (iterator.hasNext()) {
             Map.Entry<String, ?> entry = iterator.next();
             chunk.remove(entry.getKey()); // a later entry of a key wins, and takes its place in the order

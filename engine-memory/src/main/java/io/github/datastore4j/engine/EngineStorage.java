@@ -80,7 +80,7 @@ final class EngineStorage implements Storage {
     /** Runs the final save of {@code INTERVAL} mode if the JVM exits without {@link #close()}. */
     private final Thread shutdownHook;
 
-    EngineStorage(String uri, Backend backend, StorageOptions options) {
+    EngineStorage(String uri, String scheme, Backend backend, StorageOptions options) {
         if (backend.capabilities().shared()) {
             if (!(backend instanceof SharedBackend)) {
                 throw new DatastoreException(
@@ -101,7 +101,7 @@ final class EngineStorage implements Storage {
         }
         this.uri = uri;
         this.backend = backend;
-        this.stats = new EngineStatistics(uri.substring(0, Math.max(0, uri.indexOf(':'))));
+        this.stats = new EngineStatistics(scheme);
         this.durability = backend.capabilities().shared()
                 ? Durability.SYNC
                 : options.durability().orElse(backend.capabilities().persistent() ? Durability.SYNC : Durability.NONE);

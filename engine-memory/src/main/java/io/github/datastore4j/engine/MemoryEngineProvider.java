@@ -26,6 +26,6 @@ public final class MemoryEngineProvider implements EngineProvider {
 
     @Override
     public Storage open(String uri, Backend backend, BackendProvider provider, StorageOptions options) {
-        return new EngineStorage(uri, backend, options);
+        return new EngineStorage(uri, provider.scheme(), backend, options);
     }
 }

@@ -23,7 +23,7 @@ class SharedModeOptionsTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        assertThatThrownBy(() -> new EngineStorage("test:", claims, StorageOptions.defaults()))
+        assertThatThrownBy(() -> new EngineStorage("test:", "test", claims, StorageOptions.defaults()))
                 .isInstanceOf(DatastoreException.class)
                 .hasMessageContaining("does not implement io.github.datastore4j.api.spi.SharedBackend")
                 .extracting(e -> ((DatastoreException) e).code())
@@ -34,13 +34,14 @@ class SharedModeOptionsTest {
     void aSharedStoreIsAlwaysSyncAndRefusesAnotherDurability() {
         StorageOptions interval =
                 StorageOptions.builder().durability(Durability.INTERVAL).build();
-        assertThatThrownBy(() -> new EngineStorage("test:", new FeedFollowerTest.Feed(), interval))
+        assertThatThrownBy(() -> new EngineStorage("test:", "test", new FeedFollowerTest.Feed(), interval))
                 .isInstanceOf(DatastoreException.class)
                 .hasMessageContaining("durability interval")
                 .hasMessageContaining("shared between processes")
                 .extracting(e -> ((DatastoreException) e).code())
                 .isEqualTo(ErrorCode.INVALID_OPTION);
-        EngineStorage storage = new EngineStorage("test:", new FeedFollowerTest.Feed(), StorageOptions.defaults());
+        EngineStorage storage =
+                new EngineStorage("test:", "test", new FeedFollowerTest.Feed(), StorageOptions.defaults());
         try {
             assertThat(storage.durability()).isEqualTo(Durability.SYNC);
         } finally {

@@ -149,12 +149,13 @@ public final class DatastoreMetrics implements MeterBinder {
                 common,
                 StorageStatistics::retries);
         gauge(registry, "datastore4j.quarantined", "damaged records moved aside", common, s -> s.quarantined());
-        Snapshots snapshots = this.snapshots;
-        Gauge.builder("datastore4j.memory", storage, s -> snapshots.of(s).bytesInMemory())
-                .description("JSON values and metadata held in memory")
-                .baseUnit(BaseUnits.BYTES)
-                .tags(common)
-                .register(registry);
+        gauge(
+                registry,
+                "datastore4j.memory",
+                "JSON values and metadata held in memory",
+                BaseUnits.BYTES,
+                common,
+                StorageStatistics::bytesInMemory);
     }
 
     private static long failures(StorageStatistics statistics, String kind) {
@@ -186,6 +187,15 @@ public final class DatastoreMetrics implements MeterBinder {
         return false;
     }
 
+    /**
+     * {@code figure} read from the storage's current snapshot. It captures only the {@link Snapshots}: a meter's
+     * function must not hold this binder, which holds the storage the meter holds weakly.
+     */
+    private ToDoubleFunction<Storage> read(ToDoubleFunction<StorageStatistics> figure) {
+        Snapshots snapshots = this.snapshots;
+        return s -> figure.applyAsDouble(snapshots.of(s));
+    }
+
     private void timer(
             MeterRegistry registry,
             String name,
@@ -193,14 +203,9 @@ public final class DatastoreMetrics implements MeterBinder {
             Tags tags,
             ToLongFunction<StorageStatistics> count,
             ToLongFunction<StorageStatistics> nanos) {
-        Snapshots snapshots =
-                this.snapshots; // the meters' functions must not hold this binder, which holds the storage
-        FunctionTimer.builder(
-                        name,
-                        storage,
-                        s -> count.applyAsLong(snapshots.of(s)),
-                        s -> nanos.applyAsLong(snapshots.of(s)),
-                        TimeUnit.NANOSECONDS)
+        ToDoubleFunction<Storage> counted = read(count::applyAsLong);
+        ToDoubleFunction<Storage> timed = read(nanos::applyAsLong);
+        FunctionTimer.builder(name, storage, s -> (long) counted.applyAsDouble(s), timed, TimeUnit.NANOSECONDS)
                 .description(description)
                 .tags(tags)
                 .register(registry);
@@ -212,8 +217,7 @@ public final class DatastoreMetrics implements MeterBinder {
             String description,
             Tags tags,
             ToDoubleFunction<StorageStatistics> count) {
-        Snapshots snapshots = this.snapshots;
-        FunctionCounter.builder(name, storage, s -> count.applyAsDouble(snapshots.of(s)))
+        FunctionCounter.builder(name, storage, read(count))
                 .description(description)
                 .tags(tags)
                 .register(registry);
@@ -225,9 +229,19 @@ public final class DatastoreMetrics implements MeterBinder {
             String description,
             Tags tags,
             ToDoubleFunction<StorageStatistics> value) {
-        Snapshots snapshots = this.snapshots;
-        Gauge.builder(name, storage, s -> value.applyAsDouble(snapshots.of(s)))
+        gauge(registry, name, description, null, tags, value);
+    }
+
+    private void gauge(
+            MeterRegistry registry,
+            String name,
+            String description,
+            String baseUnit,
+            Tags tags,
+            ToDoubleFunction<StorageStatistics> value) {
+        Gauge.builder(name, storage, read(value))
                 .description(description)
+                .baseUnit(baseUnit)
                 .tags(tags)
                 .register(registry);
     }
