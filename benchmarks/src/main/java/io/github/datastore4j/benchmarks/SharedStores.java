@@ -2,18 +2,13 @@ package io.github.datastore4j.benchmarks;
 
 import io.github.datastore4j.api.Datastore;
 import io.github.datastore4j.api.Storage;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -23,19 +18,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A shared {@code postgres:} store from several threads and processes, on one embedded PostgreSQL (zonky, {@code fsync}
- * and {@code synchronous_commit} on), each measurement on a fresh schema. Processes are involved, so this is a plain
- * {@code main}, not JMH:
+ * A shared store from several threads and processes: {@code postgres:} on one embedded PostgreSQL (zonky, {@code
+ * fsync} and {@code synchronous_commit} on, a schema per measurement) or {@code sqlite:} (a file per measurement, WAL,
+ * {@code synchronous=FULL}). Processes are involved, so this is a plain {@code main}, not JMH:
  *
  * <ol>
- *   <li>{@code writes}: durable {@code set}s per second from 1 and 64 writer threads of one storage, beside raw JDBC
- *       doing the same conditional upserts (a conditional {@code UPDATE … WHERE rev = ?} or {@code INSERT … ON
- *       CONFLICT DO NOTHING} and a change row, one transaction per write, one connection per thread);
+ *   <li>{@code writes}: durable {@code set}s per second from 1 and N writer threads of one storage (N = 64 on
+ *       PostgreSQL, 16 on SQLite, whose writers queue for one lock), beside raw JDBC doing the same conditional upserts
+ *       (a conditional {@code UPDATE … WHERE rev = ?} or {@code INSERT … ON CONFLICT DO NOTHING} and a change row, one
+ *       transaction per write, one connection per thread);
+ *   <li>{@code processes}: the same from 4 child JVMs × 4 threads on one store, engine and raw;
  *   <li>{@code wakeup}: a child JVM waits ({@code awaitMatch}) for {@code ping = i} and answers {@code pong = i}; the
  *       ping carries the wall-clock time its {@code set} began, so the child also reports the one-way time from the
  *       start of the write to its wake-up;
@@ -45,11 +41,13 @@ import tools.jackson.databind.JsonNode;
  *
  * <pre>{@code
  * ./mvnw -B -q -DskipTests package -pl benchmarks -am
- * java -cp benchmarks/target/benchmarks.jar io.github.datastore4j.benchmarks.SharedStores [writes] [wakeup] [increments]
+ * java -cp benchmarks/target/benchmarks.jar io.github.datastore4j.benchmarks.SharedStores \
+ *     [postgres|sqlite] [writes] [processes] [wakeup] [increments]
  * }</pre>
  *
  * Sizes are system properties: {@code shared.rounds} (3), {@code shared.warmupSeconds} (3), {@code
- * shared.measureSeconds} (10), {@code shared.samples} (600), {@code shared.increments} (per thread, 40).
+ * shared.measureSeconds} (10), {@code shared.samples} (600), {@code shared.increments} (per thread, 40), {@code
+ * shared.writers} (the writer counts of {@code writes}, e.g. {@code 1,4,16}).
  */
 public final class SharedStores {
     private static final int ROUNDS = Integer.getInteger("shared.rounds", 3);
@@ -60,14 +58,14 @@ public final class SharedStores {
     private static final int INCREMENTS = Integer.getInteger("shared.increments", 40);
     private static final int PROCESSES = 4;
     private static final int THREADS_PER_PROCESS = 8;
+    private static final int WRITERS_PER_PROCESS = 4;
     private static final int KEYS_PER_WRITER = 1_000;
     private static final Duration PATIENCE = Duration.ofMinutes(5);
     private static final String NAMESPACE = "bench";
     /** About 200 bytes of JSON, as every write's value. */
     private static final Map<String, Object> VALUE = Map.of("name", "x".repeat(150), "tags", List.of("a", "b", "c"));
 
-    private static final AtomicInteger SCHEMAS = new AtomicInteger();
-    private static String jdbcUrl;
+    private static final List<String> PARTS = List.of("writes", "processes", "wakeup", "increments");
 
     private SharedStores() {}
 
@@ -79,24 +77,16 @@ public final class SharedStores {
             child(args);
             return;
         }
-        List<String> parts = args.length == 0 ? List.of("writes", "wakeup", "increments") : List.of(args);
-        try (EmbeddedPostgres server = EmbeddedPostgres.builder()
-                .setLocaleConfig("locale", "C.UTF-8")
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("max_connections", "300")
-                .start()) {
-            jdbcUrl = server.getJdbcUrl("postgres", "postgres");
-            try (Connection c = DriverManager.getConnection(jdbcUrl);
-                    Statement s = c.createStatement();
-                    ResultSet r = s.executeQuery("SELECT version(), current_setting('fsync'),"
-                            + " current_setting('synchronous_commit'), current_setting('wal_sync_method'),"
-                            + " current_setting('shared_buffers')")) {
-                r.next();
-                System.out.printf(
-                        "server: %s%nfsync=%s synchronous_commit=%s wal_sync_method=%s shared_buffers=%s%n",
-                        r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5));
+        List<String> rest = new ArrayList<>(List.of(args));
+        String scheme = !rest.isEmpty() && !PARTS.contains(rest.get(0)) ? rest.remove(0) : "postgres";
+        List<String> parts = rest.isEmpty() ? PARTS : rest;
+        for (String part : parts) {
+            if (!PARTS.contains(part)) {
+                throw new IllegalArgumentException("unknown part '" + part + "': expected some of " + PARTS);
             }
+        }
+        try (SharedTarget target = SharedTarget.open(scheme)) {
+            System.out.println(target.describe());
             System.out.printf(
                     "java %s (%s), %d cores, load average %.2f%n",
                     System.getProperty("java.version"),
@@ -105,13 +95,16 @@ public final class SharedStores {
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                             .getSystemLoadAverage());
             if (parts.contains("writes")) {
-                writes();
+                writes(target);
+            }
+            if (parts.contains("processes")) {
+                processWrites(target);
             }
             if (parts.contains("wakeup")) {
-                wakeup();
+                wakeup(target.freshUri());
             }
             if (parts.contains("increments")) {
-                increments();
+                increments(target);
             }
         }
     }
@@ -119,137 +112,174 @@ public final class SharedStores {
     // ---- 1. durable writes ----
 
     /** One writer thread's loop: writes until told to stop, counting the writes that returned. */
-    interface Writer {
+    interface WriteLoop {
         void write(int thread, int n) throws Exception;
     }
 
-    private static void writes() throws Exception {
+    private static void writes(SharedTarget target) throws Exception {
         Map<String, List<Double>> rates = new LinkedHashMap<>();
+        String override = System.getProperty("shared.writers"); // e.g. 1,4,16
+        int[] counts = override == null
+                ? target.writerCounts()
+                : Arrays.stream(override.split(",")).mapToInt(Integer::parseInt).toArray();
+        int most = counts[counts.length - 1];
+        String hint = target.hintStatement().orElse(null);
         for (int round = 1; round <= ROUNDS; round++) {
-            for (int threads : new int[] {1, 64}) {
+            for (int threads : counts) {
                 rates.computeIfAbsent("engine " + threads, k -> new ArrayList<>())
-                        .add(engineWrites(threads));
-                rates.computeIfAbsent("raw " + threads, k -> new ArrayList<>()).add(rawWrites(threads, false));
+                        .add(engineWrites(target.freshUri(), threads));
+                rates.computeIfAbsent("raw " + threads, k -> new ArrayList<>())
+                        .add(rawWrites(target.freshRawStore(), threads, null));
             }
-            rates.computeIfAbsent("raw+notify 64", k -> new ArrayList<>()).add(rawWrites(64, true));
+            if (hint != null) {
+                rates.computeIfAbsent("raw+hint " + most, k -> new ArrayList<>())
+                        .add(rawWrites(target.freshRawStore(), most, hint));
+            }
             System.out.printf("round %d: %s%n", round, rates);
         }
         System.out.printf(
-                "durable writes/s, median of %d rounds of %d s after %d s warm-up:%n",
+                "durable writes/s, one process, median of %d rounds of %d s after %d s warm-up:%n",
                 ROUNDS, MEASURE_SECONDS, WARMUP_SECONDS);
-        for (int threads : new int[] {1, 64}) {
-            double engine = median(rates.get("engine " + threads));
-            double raw = median(rates.get("raw " + threads));
+        for (int threads : counts) {
+            printComparison(threads + " writers", rates.get("engine " + threads), rates.get("raw " + threads));
+        }
+        if (hint != null) {
             System.out.printf(
-                    "  %2d writers: datastore4j %8.0f  raw JDBC %8.0f  raw/datastore4j %.2f×  (rounds: %s / %s)%n",
-                    threads, engine, raw, raw / engine, rates.get("engine " + threads), rates.get("raw " + threads));
+                    "  %d writers: raw JDBC with %s in each transaction %8.0f  (rounds: %s)%n",
+                    most, hint, median(rates.get("raw+hint " + most)), rates.get("raw+hint " + most));
+        }
+    }
+
+    private static void printComparison(String what, List<Double> engine, List<Double> raw) {
+        double e = median(engine);
+        double r = median(raw);
+        System.out.printf(
+                "  %-22s datastore4j %8.0f  raw JDBC %8.0f  datastore4j/raw %.2f×  (rounds: %s / %s)%n",
+                what, e, r, e / r, engine, raw);
+    }
+
+    private static double engineWrites(String uri, int threads) throws Exception {
+        return engineWrites(uri, threads, "");
+    }
+
+    private static double engineWrites(String uri, int threads, String keyPrefix) throws Exception {
+        try (Storage storage = Storage.open(uri)) {
+            Datastore store = storage.datastore(NAMESPACE);
+            return measure(
+                    threads, (thread, n) -> store.set(keyPrefix + "w" + thread + "-" + n % KEYS_PER_WRITER, VALUE));
+        }
+    }
+
+    private static double rawWrites(SharedTarget.RawStore store, int threads, String hint) throws Exception {
+        return rawWrites(store, threads, hint, "");
+    }
+
+    private static double rawWrites(SharedTarget.RawStore store, int threads, String hint, String keyPrefix)
+            throws Exception {
+        byte[] value = Documents.MAPPER.writeValueAsBytes(VALUE);
+        List<RawConditionalWriter> writers = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                writers.add(new RawConditionalWriter(store, NAMESPACE, value, hint));
+            }
+            return measure(threads, (thread, n) -> writers.get(thread)
+                    .write(keyPrefix + "w" + thread + "-" + n % KEYS_PER_WRITER));
+        } finally {
+            for (RawConditionalWriter writer : writers) {
+                writer.close();
+            }
+        }
+    }
+
+    // ---- 2. durable writes from several processes ----
+
+    private static void processWrites(SharedTarget target) throws Exception {
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        for (int round = 1; round <= ROUNDS; round++) {
+            rates.computeIfAbsent("engine", k -> new ArrayList<>()).add(childWrites("engine", target.freshUri(), ""));
+            rates.computeIfAbsent("raw", k -> new ArrayList<>())
+                    .add(childWrites("raw", target.freshRawStore().encode(), ""));
+            if (target.hintStatement().isPresent()) {
+                rates.computeIfAbsent("raw+hint", k -> new ArrayList<>())
+                        .add(childWrites(
+                                "raw+hint",
+                                target.freshRawStore().encode(),
+                                target.hintStatement().orElseThrow()));
+            }
+            System.out.printf("round %d: %s%n", round, rates);
         }
         System.out.printf(
-                "  64 writers: raw JDBC with a NOTIFY in each transaction %8.0f  (rounds: %s)%n",
-                median(rates.get("raw+notify 64")), rates.get("raw+notify 64"));
-    }
-
-    private static double engineWrites(int threads) throws Exception {
-        try (Storage storage = Storage.open(uri(freshSchema()))) {
-            Datastore store = storage.datastore(NAMESPACE);
-            return measure(threads, (thread, n) -> store.set("w" + thread + "-" + n % KEYS_PER_WRITER, VALUE));
+                "durable writes/s, %d processes × %d threads on one store, median of %d rounds:%n",
+                PROCESSES, WRITERS_PER_PROCESS, ROUNDS);
+        printComparison(PROCESSES + " × " + WRITERS_PER_PROCESS + " writers", rates.get("engine"), rates.get("raw"));
+        if (rates.containsKey("raw+hint")) {
+            System.out.printf(
+                    "  raw JDBC with %s in each transaction %8.0f  (rounds: %s)%n",
+                    target.hintStatement().orElseThrow(), median(rates.get("raw+hint")), rates.get("raw+hint"));
         }
     }
 
-    /**
-     * The baseline: what a hand-written writer of the same rows does, one transaction per write. A key's first write
-     * inserts it if absent, the next ones update it if its revision is the one last written; each applied write appends
-     * a change row.
-     */
-    private static double rawWrites(int threads, boolean notify) throws Exception {
-        String schema = freshSchema();
-        try (Connection c = DriverManager.getConnection(jdbcUrl);
-                Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-            s.execute("CREATE TABLE " + schema + ".records (ns varchar(128) NOT NULL, k bytea NOT NULL,"
-                    + " rev bigint NOT NULL, value bytea NOT NULL, PRIMARY KEY (ns, k))");
-            s.execute("CREATE TABLE " + schema + ".changes (position bigserial PRIMARY KEY, ns varchar(128) NOT NULL,"
-                    + " k bytea NOT NULL, rev bigint, value bytea)");
+    /** Starts the writer processes, lets them measure together, and returns the sum of their rates. */
+    private static double childWrites(String kind, String store, String hint) throws Exception {
+        List<Process> children = new ArrayList<>();
+        List<BufferedReader> outputs = new ArrayList<>();
+        for (int p = 0; p < PROCESSES; p++) {
+            Process child = startChild("child-writes", kind, store, Integer.toString(p), hint);
+            children.add(child);
+            outputs.add(new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)));
         }
-        byte[] value = Documents.MAPPER.writeValueAsBytes(VALUE);
-        List<Connection> connections = new ArrayList<>();
-        try {
-            List<RawWriter> writers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                Connection connection = DriverManager.getConnection(jdbcUrl);
-                connections.add(connection);
-                writers.add(new RawWriter(connection, schema, value, notify));
-            }
-            return measure(threads, (thread, n) -> writers.get(thread).write("w" + thread + "-" + n % KEYS_PER_WRITER));
-        } finally {
-            for (Connection connection : connections) {
-                connection.close();
+        for (BufferedReader output : outputs) {
+            expectLine(output, "ready");
+        }
+        for (Process child : children) {
+            Writer input = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
+            input.write("go\n");
+            input.flush();
+        }
+        double sum = 0;
+        for (BufferedReader output : outputs) {
+            sum += Double.parseDouble(expectPrefix(output, "rate "));
+        }
+        for (Process child : children) {
+            if (!child.waitFor(1, TimeUnit.MINUTES) || child.exitValue() != 0) {
+                throw new IllegalStateException("a writer process failed");
             }
         }
+        return Math.round(sum * 10) / 10.0;
     }
 
-    private static final class RawWriter {
-        private final Connection connection;
-        private final PreparedStatement update;
-        private final PreparedStatement insert;
-        private final PreparedStatement change;
-        private final byte[] value;
-        /** As the engine's batch does: PostgreSQL serialises the commits of notifying transactions. */
-        private final PreparedStatement notify;
-
-        private final Map<String, Long> revs = new java.util.HashMap<>();
-
-        RawWriter(Connection connection, String schema, byte[] value, boolean notify) throws SQLException {
-            this.notify = notify ? connection.prepareStatement("SELECT pg_notify('bench', '')") : null;
-            this.connection = connection;
-            this.value = value;
-            connection.setAutoCommit(false);
-            update = connection.prepareStatement(
-                    "UPDATE " + schema + ".records SET rev = ?, value = ? WHERE ns = ? AND k = ? AND rev = ?");
-            insert = connection.prepareStatement("INSERT INTO " + schema + ".records (ns, k, rev, value)"
-                    + " VALUES (?, ?, ?, ?) ON CONFLICT (ns, k) DO NOTHING");
-            change = connection.prepareStatement(
-                    "INSERT INTO " + schema + ".changes (ns, k, rev, value) VALUES (?, ?, ?, ?)");
+    private static void childWrites(String kind, String store, int process, String hint) throws Exception {
+        String prefix = "p" + process + "-";
+        // open first, then say ready: the processes measure together, not their start-up
+        if (kind.equals("engine")) {
+            try (Storage storage = Storage.open(store)) {
+                Datastore data = storage.datastore(NAMESPACE);
+                awaitGo();
+                double rate = measure(
+                        WRITERS_PER_PROCESS,
+                        (thread, n) -> data.set(prefix + "w" + thread + "-" + n % KEYS_PER_WRITER, VALUE));
+                System.out.println("rate " + rate);
+            }
+        } else {
+            awaitGo();
+            System.out.println(
+                    "rate " + rawWrites(SharedTarget.RawStore.decode(store), WRITERS_PER_PROCESS, null, prefix));
         }
+        System.out.flush();
+    }
 
-        void write(String key) throws SQLException {
-            byte[] k = key.getBytes(StandardCharsets.UTF_8);
-            long expected = revs.getOrDefault(key, 0L);
-            long rev = expected + 1;
-            int applied;
-            if (expected == 0) {
-                insert.setString(1, NAMESPACE);
-                insert.setBytes(2, k);
-                insert.setLong(3, rev);
-                insert.setBytes(4, value);
-                applied = insert.executeUpdate();
-            } else {
-                update.setLong(1, rev);
-                update.setBytes(2, value);
-                update.setString(3, NAMESPACE);
-                update.setBytes(4, k);
-                update.setLong(5, expected);
-                applied = update.executeUpdate();
-            }
-            if (applied != 1) {
-                connection.rollback();
-                throw new IllegalStateException("conflict on " + key + ", which only this writer writes");
-            }
-            change.setString(1, NAMESPACE);
-            change.setBytes(2, k);
-            change.setLong(3, rev);
-            change.setBytes(4, value);
-            change.executeUpdate();
-            if (notify != null) {
-                notify.execute();
-            }
-            connection.commit();
-            revs.put(key, rev);
+    private static void awaitGo() throws IOException {
+        System.out.println("ready");
+        System.out.flush();
+        BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line = input.readLine();
+        if (!"go".equals(line)) {
+            throw new IllegalStateException("expected go from the parent, got " + line);
         }
     }
 
     /** Runs {@code threads} writers for the warm-up and the measurement; returns the writes per second measured. */
-    private static double measure(int threads, Writer writer) throws Exception {
+    private static double measure(int threads, WriteLoop writer) throws Exception {
         LongAdder done = new LongAdder();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -287,10 +317,9 @@ public final class SharedStores {
         return Math.round((after - before) * 1e9 / elapsed * 10) / 10.0;
     }
 
-    // ---- 2. cross-process wake-up ----
+    // ---- 3. cross-process wake-up ----
 
-    private static void wakeup() throws Exception {
-        String uri = uri(freshSchema());
+    private static void wakeup(String uri) throws Exception {
         try (Storage storage = Storage.open(uri)) {
             Datastore store = storage.datastore(NAMESPACE);
             store.set("ping", Map.of("i", 0, "sentMicros", 0));
@@ -366,11 +395,11 @@ public final class SharedStores {
         }
     }
 
-    // ---- 3. exact-sum increments ----
+    // ---- 4. exact-sum increments ----
 
-    private static void increments() throws Exception {
+    private static void increments(SharedTarget target) throws Exception {
         for (boolean oneKey : new boolean[] {true, false}) {
-            String uri = uri(freshSchema());
+            String uri = target.freshUri();
             try (Storage storage = Storage.open(uri)) {
                 Datastore store = storage.datastore(NAMESPACE);
                 store.set("go", 0);
@@ -474,6 +503,7 @@ public final class SharedStores {
     private static void child(String[] args) throws Exception {
         switch (args[0]) {
             case "child-pong" -> childPong(args[1]);
+            case "child-writes" -> childWrites(args[1], args[2], Integer.parseInt(args[3]), args[4]);
             case "child-increment" ->
                 childIncrement(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException("unknown child " + args[0]);
@@ -506,6 +536,17 @@ public final class SharedStores {
         throw new IllegalStateException("a child ended before saying " + expected);
     }
 
+    private static String expectPrefix(BufferedReader output, String prefix) throws IOException {
+        String line;
+        while ((line = output.readLine()) != null) {
+            if (line.startsWith(prefix)) {
+                return line.substring(prefix.length());
+            }
+            System.out.println("child: " + line);
+        }
+        throw new IllegalStateException("a child ended before saying " + prefix + "…");
+    }
+
     private static void printPercentiles(String what, long[] nanos) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
@@ -522,13 +563,5 @@ public final class SharedStores {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         return sorted.get(sorted.size() / 2);
-    }
-
-    private static String freshSchema() {
-        return "bench_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
-    }
-
-    private static String uri(String schema) {
-        return "postgres:" + jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "schema=" + schema;
     }
 }
