@@ -17,8 +17,13 @@ import org.slf4j.LoggerFactory;
  * another connection committed, and reading it touches only the WAL index in shared memory — no table, no disk —
  * so it costs a few microseconds.
  *
- * <p><b>Why polling.</b> The thread runs only while a listener is registered; the interval was chosen by measurement
- * ({@code SqliteWakeUpLatencyTest}).
+ * <p><b>Why polling, at 1 ms.</b> Measured with {@code SqliteWakeUpLatencyTest} on this project's 2-core Linux machine
+ * while another build ran (load 5): a child JVM commits, this JVM's listener wakes; over 1,800 commits after 200
+ * warm-up ones, from just before the child's write to the wake-up p50 1.10 ms, p99 4.44 ms; from the child's
+ * acknowledged commit p50 0.85 ms, p99 3.34 ms (the rare maximum, ~50 ms, is the scheduler of an overloaded machine).
+ * A {@code WatchService} on the {@code -wal} file was not chosen: the WAL is written by every commit but also
+ * rewritten after a checkpoint, the JDK's watcher adds a thread hop of its own, and on macOS it is itself a poller at
+ * 2 s or more. The thread runs only while a listener is registered, one small query per millisecond.
  *
  * <p><b>Concurrency contract.</b> Thread-safe; listeners run on the writer thread or the poller thread, briefly.
  */
