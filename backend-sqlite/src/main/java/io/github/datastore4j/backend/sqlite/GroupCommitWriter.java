@@ -98,8 +98,7 @@ final class GroupCommitWriter implements AutoCloseable {
                         failures.add(null);
                         statement.execute("RELEASE piece");
                     } catch (SQLException | RuntimeException e) {
-                        statement.execute("ROLLBACK TO piece");
-                        statement.execute("RELEASE piece");
+                        undo(statement, e);
                         results.add(null);
                         failures.add(
                                 e instanceof SQLException sql
@@ -125,6 +124,24 @@ final class GroupCommitWriter implements AutoCloseable {
             complete(group.get(i), results.get(i), failures.get(i));
         }
         afterCommit.run();
+    }
+
+    /**
+     * Undoes the piece that failed with {@code failure}. Some failures (a full disk, an I/O error) make SQLite roll the
+     * whole transaction back itself; the savepoint is gone then, and the group fails with that first failure.
+     */
+    private static void undo(Statement statement, Exception failure) throws SQLException {
+        try {
+            statement.execute("ROLLBACK TO piece");
+            statement.execute("RELEASE piece");
+        } catch (SQLException gone) {
+            if (failure instanceof SQLException sql) {
+                sql.addSuppressed(gone);
+                throw sql;
+            }
+            failure.addSuppressed(gone);
+            throw gone;
+        }
     }
 
     @SuppressWarnings("unchecked")
