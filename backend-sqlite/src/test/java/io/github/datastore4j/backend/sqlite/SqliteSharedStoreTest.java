@@ -1,22 +1,17 @@
 package io.github.datastore4j.backend.sqlite;
 
 import io.github.datastore4j.testkit.SharedStoreKit;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Applications in child JVMs sharing one {@code sqlite:} file, each test on a fresh one. */
 class SqliteSharedStoreTest extends SharedStoreKit {
+    @TempDir
+    Path directory;
+
     @Override
     protected String storageUri() {
-        try {
-            Path directory = Files.createTempDirectory("datastore4j-sqlite-shared");
-            directory.toFile().deleteOnExit();
-            return TestStores.uri(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestStores.uri(directory);
     }
 
     /** A file has no server whose connections could drop: each process's connections are its own, local ones. */
