@@ -2,6 +2,8 @@ package io.github.datastore4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.datastore4j.api.spi.ChangePage;
 import io.github.datastore4j.api.spi.ConditionalResult;
@@ -68,6 +70,16 @@ public abstract class SharedBackendKit {
      * until {@link HeldWrite#commit()}: a writer that commits late.
      */
     protected abstract HeldWrite holdOpen(SharedBackend backend, List<ConditionalWrite> batch);
+
+    /**
+     * Whether the backend admits one write transaction at a time over the whole store (SQLite), taking each change's
+     * position inside it: positions are then in commit order, no change can commit late with a smaller position, and
+     * a write held open by {@link #holdOpen} keeps every other writer waiting. The tests of late commits, which need
+     * a second writer to commit while the first is open, then prove that instead. Default {@code false}.
+     */
+    protected boolean writersSerialized() {
+        return false;
+    }
 
     /** A write held open before its commit. */
     public interface HeldWrite {
@@ -321,6 +333,9 @@ public abstract class SharedBackendKit {
         @Timeout(value = 2, unit = TimeUnit.MINUTES)
         @DisplayName("a change that commits late with a smaller position is not skipped: next stops before it")
         void lateCommitIsNotSkipped() throws Exception {
+            assumeFalse(
+                    writersSerialized(),
+                    "writers are serialized: no change can commit late (heldWriteHoldsOtherWritersBack)");
             HeldWrite late = holdOpen(instances.get(0), List.of(put("late", 1, "1", ConditionalWrite.ABSENT)));
             SharedBackend reader = instances.get(2);
             late.awaitHeld(); // it holds the smaller position
@@ -356,6 +371,9 @@ public abstract class SharedBackendKit {
         @DisplayName("a write held open on another namespace never shows in this one's feed, which delivers its own"
                 + " change exactly once")
         void lateCommitOfAnotherNamespace() throws Exception {
+            assumeFalse(
+                    writersSerialized(),
+                    "writers are serialized: no change can commit late (heldWriteHoldsOtherWritersBack)");
             HeldWrite late = holdOpen(instances.get(0), List.of(put("other", "late", 1, "1", ConditionalWrite.ABSENT)));
             SharedBackend reader = instances.get(2);
             late.awaitHeld(); // it holds the smaller position, in another namespace
@@ -386,6 +404,33 @@ public abstract class SharedBackendKit {
             ChangePage other = reader.changesAfter("other", 0, 100).join();
             assertThat(other.changes()).extracting(ChangePage.Change::position).containsExactly(latePosition);
             assertThat(other.changes()).extracting(ChangePage.Change::key).containsExactly("late");
+        }
+
+        @Test
+        @Timeout(value = 2, unit = TimeUnit.MINUTES)
+        @DisplayName("with serialized writers, a write held open keeps another instance's write waiting and out of the"
+                + " feed; it commits first, at the smaller position")
+        void heldWriteHoldsOtherWritersBack() throws Exception {
+            assumeTrue(writersSerialized(), "writers run at once: lateCommitIsNotSkipped proves the feed instead");
+            HeldWrite late = holdOpen(instances.get(0), List.of(put("late", 1, "1", ConditionalWrite.ABSENT)));
+            late.awaitHeld();
+            CompletableFuture<ConditionalResult> early;
+            try {
+                early = instances.get(1).writeConditionally(List.of(put("early", 1, "1", ConditionalWrite.ABSENT)));
+                ChangePage before = instances.get(2).changesAfter("ns", 0, 100).join();
+                assertThat(before.changes())
+                        .as("changes delivered while a write is open")
+                        .isEmpty();
+                assertThat(early).as("a write while another is open").isNotDone();
+            } finally {
+                late.commit();
+            }
+            long latePosition = late.commit().get(1, TimeUnit.MINUTES).position();
+            long earlyPosition = early.get(1, TimeUnit.MINUTES).position();
+            assertThat(latePosition).isLessThan(earlyPosition);
+            ChangePage after = instances.get(2).changesAfter("ns", 0, 100).join();
+            assertThat(after.changes()).extracting(ChangePage.Change::key).containsExactly("late", "early");
+            assertThat(after.next()).isEqualTo(earlyPosition);
         }
 
         @Test
@@ -458,6 +503,9 @@ public abstract class SharedBackendKit {
         @DisplayName("a snapshot taken while a smaller position is open stops before it and names the later commits it"
                 + " holds as included")
         void snapshotWhileASmallerPositionIsOpen() throws Exception {
+            assumeFalse(
+                    writersSerialized(),
+                    "writers are serialized: no change can commit late (heldWriteHoldsOtherWritersBack)");
             HeldWrite late = holdOpen(instances.get(0), List.of(put("late", 1, "1", ConditionalWrite.ABSENT)));
             late.awaitHeld();
             SharedSnapshot snapshot;
@@ -486,6 +534,9 @@ public abstract class SharedBackendKit {
         @DisplayName("a snapshot taken while another namespace holds a smaller position open holds this namespace's"
                 + " commits once: at or before its position, or included")
         void snapshotWhileAnotherNamespaceHasASmallerPositionOpen() throws Exception {
+            assumeFalse(
+                    writersSerialized(),
+                    "writers are serialized: no change can commit late (heldWriteHoldsOtherWritersBack)");
             HeldWrite late = holdOpen(instances.get(0), List.of(put("other", "late", 1, "1", ConditionalWrite.ABSENT)));
             late.awaitHeld();
             SharedSnapshot snapshot;
@@ -540,26 +591,9 @@ public abstract class SharedBackendKit {
                     }));
                 }
                 assertThat(warmedUp.await(1, TimeUnit.MINUTES)).isTrue();
-                // forced: a write holds a smaller position open while a later one commits before the snapshot
-                Record heldRecord = record("ns", "held", 1, "\"held\"");
-                HeldWrite late = holdOpen(
-                        instances.get(0),
-                        List.of(ConditionalWrite.expecting(Mutation.put("ns", heldRecord), ConditionalWrite.ABSENT)));
-                late.awaitHeld();
-                try {
-                    Record earlyRecord = record("ns", "early", 1, "\"early\"");
-                    long early = commit(
-                            reader,
-                            ConditionalWrite.expecting(Mutation.put("ns", earlyRecord), ConditionalWrite.ABSENT));
-                    committed.put(early, new ChangePage.Change(early, "ns", "early", Optional.of(earlyRecord)));
-                    snapshots.add(reader.snapshot("ns").join());
-                } finally {
-                    late.commit();
+                if (!writersSerialized()) {
+                    forceALateCommit(reader, committed, snapshots);
                 }
-                ConditionalResult held = late.commit().get(1, TimeUnit.MINUTES);
-                assertThat(held.conflicts()).isEmpty();
-                committed.put(
-                        held.position(), new ChangePage.Change(held.position(), "ns", "held", Optional.of(heldRecord)));
                 for (CountDownLatch milestone : milestones) {
                     assertThat(milestone.await(2, TimeUnit.MINUTES)).isTrue();
                     snapshots.add(reader.snapshot("ns").join());
@@ -578,9 +612,11 @@ public abstract class SharedBackendKit {
             assertThat(replay(committed.values(), c -> true))
                     .as("each key's committed changes applied in position order (the order they committed)")
                     .isEqualTo(finalState);
-            assertThat(snapshots.get(0).included())
-                    .as("the snapshot taken while a smaller position was open")
-                    .isNotEmpty();
+            if (!writersSerialized()) {
+                assertThat(snapshots.get(0).included())
+                        .as("the snapshot taken while a smaller position was open")
+                        .isNotEmpty();
+            }
             int withIncluded = 0;
             for (SharedSnapshot snapshot : snapshots) {
                 checkSnapshotAndFollow(reader, snapshot, committed, last, finalState);
@@ -589,6 +625,30 @@ public abstract class SharedBackendKit {
             System.out.printf(
                     "%d changes of ns committed; %d snapshots followed, %d with included positions%n",
                     committed.size(), snapshots.size(), withIncluded);
+        }
+
+        /** A write holds a smaller position open while a later one commits before a snapshot is taken. */
+        private void forceALateCommit(
+                SharedBackend reader, Map<Long, ChangePage.Change> committed, List<SharedSnapshot> snapshots)
+                throws Exception {
+            Record heldRecord = record("ns", "held", 1, "\"held\"");
+            HeldWrite late = holdOpen(
+                    instances.get(0),
+                    List.of(ConditionalWrite.expecting(Mutation.put("ns", heldRecord), ConditionalWrite.ABSENT)));
+            late.awaitHeld();
+            try {
+                Record earlyRecord = record("ns", "early", 1, "\"early\"");
+                long early = commit(
+                        reader, ConditionalWrite.expecting(Mutation.put("ns", earlyRecord), ConditionalWrite.ABSENT));
+                committed.put(early, new ChangePage.Change(early, "ns", "early", Optional.of(earlyRecord)));
+                snapshots.add(reader.snapshot("ns").join());
+            } finally {
+                late.commit();
+            }
+            ConditionalResult held = late.commit().get(1, TimeUnit.MINUTES);
+            assertThat(held.conflicts()).isEmpty();
+            committed.put(
+                    held.position(), new ChangePage.Change(held.position(), "ns", "held", Optional.of(heldRecord)));
         }
 
         /**

@@ -1,0 +1,117 @@
+package io.github.datastore4j.backend.sqlite;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The wake-up hint of {@link io.github.datastore4j.api.spi.SharedBackend#onChanges}: this process's commits signal
+ * their listeners directly ({@link #fire}); other processes' commits are seen by a daemon thread that reads {@code
+ * PRAGMA data_version} on a connection of its own every {@link #INTERVAL_NANOS}. That value changes exactly when
+ * another connection committed, and reading it touches only the WAL index in shared memory — no table, no disk —
+ * so it costs a few microseconds.
+ *
+ * <p><b>Why polling, at 1 ms.</b> Measured with {@code SqliteWakeUpLatencyTest} on this project's 2-core Linux machine
+ * while another build ran (load 5): a child JVM commits, this JVM's listener wakes; over 1,800 commits after 200
+ * warm-up ones, from just before the child's write to the wake-up p50 1.10 ms, p99 4.44 ms; from the child's
+ * acknowledged commit p50 0.85 ms, p99 3.34 ms (the rare maximum, ~50 ms, is the scheduler of an overloaded machine).
+ * A {@code WatchService} on the {@code -wal} file was not chosen: the WAL is written by every commit but also
+ * rewritten after a checkpoint, the JDK's watcher adds a thread hop of its own, and on macOS it is itself a poller at
+ * 2 s or more. The thread runs only while a listener is registered, one small query per millisecond.
+ *
+ * <p><b>Concurrency contract.</b> Thread-safe; listeners run on the writer thread or the poller thread, briefly.
+ */
+final class ChangeSignal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeSignal.class);
+    static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final SqliteConnections connections;
+    private final String shown;
+    private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private Thread poller;
+    private volatile boolean closed;
+
+    ChangeSignal(SqliteConnections connections, String shown) {
+        this.connections = connections;
+        this.shown = shown;
+    }
+
+    /** Registers {@code wakeUp}; the handle's {@code close()} removes it. */
+    synchronized AutoCloseable add(Runnable wakeUp) {
+        if (closed) {
+            throw new IllegalStateException("sqlite: " + shown + " is closed");
+        }
+        listeners.add(wakeUp);
+        if (poller == null) {
+            poller = new Thread(this::poll, "datastore4j-sqlite-changes " + shown);
+            poller.setDaemon(true);
+            poller.start();
+        }
+        return () -> listeners.remove(wakeUp);
+    }
+
+    /** Wakes every listener: a commit of this process, or of another one. */
+    void fire() {
+        for (Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.warn("a change listener of {} failed: {}", shown, e.toString());
+            }
+        }
+    }
+
+    private void poll() {
+        long failures = 0;
+        while (!closed) {
+            try (Connection connection = connections.open();
+                    Statement statement = connection.createStatement()) {
+                long seen = dataVersion(statement);
+                failures = 0;
+                while (!closed) {
+                    LockSupport.parkNanos(INTERVAL_NANOS);
+                    long now = dataVersion(statement);
+                    if (now != seen) {
+                        seen = now;
+                        fire();
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (failures++ == 0) {
+                    LOG.warn(
+                            "the change signal of {} failed ({}); retrying, readers poll meanwhile",
+                            shown,
+                            e.toString());
+                }
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            }
+        }
+    }
+
+    private static long dataVersion(Statement statement) throws SQLException {
+        try (ResultSet rows = statement.executeQuery("PRAGMA data_version")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        listeners.clear();
+        if (poller != null) {
+            LockSupport.unpark(poller);
+            try {
+                poller.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

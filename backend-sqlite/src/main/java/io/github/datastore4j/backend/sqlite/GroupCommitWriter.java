@@ -1,0 +1,178 @@
+package io.github.datastore4j.backend.sqlite;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one writer of this process: a thread of its own with the one write connection, that commits every queued
+ * piece of work (a conditional batch, a lease, a quarantine, a sweep) in as few transactions as it can.
+ *
+ * <p>Each transaction starts with {@code BEGIN IMMEDIATE}, which takes SQLite's write lock at once, waiting up to
+ * {@code busy_timeout} for another process's writer: a deferred transaction that reads first and upgrades later can
+ * fail with {@code SQLITE_BUSY} at once, whatever the timeout, when another writer committed in between. A wait that
+ * runs out fails that group with {@code LOCKED} naming the file. Each piece runs inside a {@code SAVEPOINT}, so one
+ * that fails is undone alone and the others commit; after the {@code COMMIT} (forced to disk with {@code
+ * synchronous=FULL}) every piece's future completes, then {@code afterCommit} runs (the wake-up signal).
+ *
+ * <p><b>Concurrency contract.</b> {@link #submit} is thread-safe; the work itself runs on the writer thread only.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+    /** Pieces of work in one transaction, at most. */
+    static final int GROUP = 256;
+
+    private final SqliteTarget target;
+    private final Connection connection;
+    private final Runnable afterCommit;
+    private final LinkedBlockingQueue<Work<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /** A transaction body, run on the write connection inside the group's transaction. */
+    @FunctionalInterface
+    interface Body<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private record Work<T>(String what, Body<T> body, CompletableFuture<T> result) {}
+
+    GroupCommitWriter(SqliteTarget target, Connection connection, Runnable afterCommit) {
+        this.target = target;
+        this.connection = connection;
+        this.afterCommit = afterCommit;
+        this.thread = new Thread(
+                this::run, "datastore4j-sqlite-writer " + target.file().getFileName());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues {@code body}; the future completes once its transaction committed (or fails with what failed). */
+    <T> CompletableFuture<T> submit(String what, Body<T> body) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("sqlite: " + target.shown() + " is closed"));
+            return result;
+        }
+        queue.add(new Work<>(what, body, result));
+        if (closed) {
+            failQueued(); // close() may have drained the queue just before this add
+        }
+        return result;
+    }
+
+    private void run() {
+        List<Work<?>> group = new ArrayList<>();
+        while (!closed) {
+            try {
+                Work<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                group.add(first);
+                queue.drainTo(group, GROUP - 1);
+                commit(group);
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                group.clear();
+            }
+        }
+        failQueued();
+    }
+
+    private void commit(List<Work<?>> group) {
+        List<Object> results = new ArrayList<>(group.size());
+        List<Throwable> failures = new ArrayList<>(group.size());
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+            try {
+                for (Work<?> work : group) {
+                    statement.execute("SAVEPOINT piece");
+                    try {
+                        results.add(work.body().run(connection));
+                        failures.add(null);
+                        statement.execute("RELEASE piece");
+                    } catch (SQLException | RuntimeException e) {
+                        undo(statement, e);
+                        results.add(null);
+                        failures.add(
+                                e instanceof SQLException sql
+                                        ? SqliteConnections.failure(target, work.what(), sql)
+                                        : e);
+                    }
+                }
+                statement.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                SqliteConnections.rollBack(statement);
+                throw e;
+            }
+        } catch (SQLException e) {
+            for (Work<?> work : group) {
+                work.result().completeExceptionally(SqliteConnections.failure(target, work.what(), e));
+            }
+            return;
+        } catch (RuntimeException e) {
+            group.forEach(work -> work.result().completeExceptionally(e));
+            return;
+        }
+        for (int i = 0; i < group.size(); i++) {
+            complete(group.get(i), results.get(i), failures.get(i));
+        }
+        afterCommit.run();
+    }
+
+    /**
+     * Undoes the piece that failed with {@code failure}. Some failures (a full disk, an I/O error) make SQLite roll the
+     * whole transaction back itself; the savepoint is gone then, and the group fails with that first failure.
+     */
+    private static void undo(Statement statement, Exception failure) throws SQLException {
+        try {
+            statement.execute("ROLLBACK TO piece");
+            statement.execute("RELEASE piece");
+        } catch (SQLException gone) {
+            if (failure instanceof SQLException sql) {
+                sql.addSuppressed(gone);
+                throw sql;
+            }
+            failure.addSuppressed(gone);
+            throw gone;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Work<T> work, Object result, Throwable failure) {
+        if (failure != null) {
+            work.result().completeExceptionally(failure);
+        } else {
+            work.result().complete((T) result);
+        }
+    }
+
+    private void failQueued() {
+        for (Work<?> work; (work = queue.poll()) != null; ) {
+            work.result().completeExceptionally(new IllegalStateException("sqlite: " + target.shown() + " is closed"));
+        }
+    }
+
+    /** Lets the group in progress commit, fails what is still queued, and closes the write connection. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(TimeUnit.MINUTES.toMillis(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failQueued();
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // closing: nothing is left to do with it
+        }
+    }
+}
