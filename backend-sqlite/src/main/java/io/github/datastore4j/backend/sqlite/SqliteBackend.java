@@ -57,6 +57,7 @@ final class SqliteBackend implements SharedBackend {
     private final SqliteConnections connections;
     private final GroupCommitWriter writer;
     private final ChangeSignal signal;
+    private final FeedSweep sweep;
     private final ScheduledExecutorService sweeper;
     private volatile boolean closed;
 
@@ -64,6 +65,7 @@ final class SqliteBackend implements SharedBackend {
         this.target = target;
         this.connections = connections;
         this.signal = new ChangeSignal(connections, target.shown());
+        this.sweep = new FeedSweep(target.retention());
         this.writer = new GroupCommitWriter(target, writeConnection, signal::fire);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(
@@ -299,14 +301,13 @@ final class SqliteBackend implements SharedBackend {
         return write("release the lease of key '" + lease.key() + "'", c -> Leases.release(c, lease));
     }
 
-    /** Trims the feed until a batch drops less than a full one; how many changes went. For tests and the schedule. */
+    /** Trims the feed until its cursors have nothing more to pass now; how many changes went. For tests and the schedule. */
     int sweepFeed() {
         int dropped = 0;
         for (int batches = 0; batches < 100; batches++) {
-            int batch = write("trim the change feed", c -> FeedSweep.run(c, target.retention()))
-                    .join();
-            dropped += batch;
-            if (batch < FeedSweep.BATCH) {
+            FeedSweep.Batch batch = write("trim the change feed", sweep::run).join();
+            dropped += batch.dropped();
+            if (!batch.more()) {
                 break;
             }
         }

@@ -223,6 +223,14 @@ class SqliteBackendTest {
             assertThatThrownBy(() -> backend.changesAfter("ns", first, 100).join())
                     .hasCauseInstanceOf(io.github.datastore4j.api.spi.FeedTrimmedException.class);
             assertThat(backend.head().join()).isEqualTo(last);
+            assertThat(backend.sweepFeed())
+                    .as("a second sweep over what the first passed")
+                    .isZero();
+            long again = put(backend, "b", 2);
+            assertThat(backend.sweepFeed()).as("b@1, superseded since").isEqualTo(1);
+            assertThat(backend.changesAfter("ns", 0, 100).join().changes())
+                    .extracting(ChangePage.Change::position)
+                    .endsWith(again);
         }
     }
 
