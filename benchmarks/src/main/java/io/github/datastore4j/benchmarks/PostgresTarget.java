@@ -63,7 +63,7 @@ final class PostgresTarget implements SharedTarget {
             s.execute("CREATE TABLE " + schema + ".changes (position bigserial PRIMARY KEY, ns varchar(128) NOT NULL,"
                     + " k bytea NOT NULL, rev bigint, value bytea)");
         }
-        return new RawStore(jdbcUrl, schema + ".");
+        return new RawStore(jdbcUrl, schema + ".", "");
     }
 
     @Override

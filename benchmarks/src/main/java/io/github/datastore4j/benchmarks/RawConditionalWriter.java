@@ -18,6 +18,8 @@ final class RawConditionalWriter implements AutoCloseable {
     private final PreparedStatement insert;
     private final PreparedStatement change;
     private final PreparedStatement hint;
+    private final java.sql.Statement control;
+    private final String begin;
     private final String namespace;
     private final byte[] value;
     private final Map<String, Long> revs = new HashMap<>();
@@ -28,7 +30,9 @@ final class RawConditionalWriter implements AutoCloseable {
         this.connection = store.connect();
         this.namespace = namespace;
         this.value = value;
-        connection.setAutoCommit(false);
+        this.begin = store.begin().isEmpty() ? null : store.begin();
+        this.control = connection.createStatement();
+        connection.setAutoCommit(begin != null); // with a BEGIN statement of its own, each write brackets itself
         update = connection.prepareStatement(
                 "UPDATE " + store.records() + " SET rev = ?, value = ? WHERE ns = ? AND k = ? AND rev = ?");
         insert = connection.prepareStatement("INSERT INTO " + store.records() + " (ns, k, rev, value)"
@@ -39,6 +43,9 @@ final class RawConditionalWriter implements AutoCloseable {
     }
 
     void write(String key) throws SQLException {
+        if (begin != null) {
+            control.execute(begin);
+        }
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
         long expected = revs.getOrDefault(key, 0L);
         long rev = expected + 1;
@@ -58,7 +65,7 @@ final class RawConditionalWriter implements AutoCloseable {
             applied = update.executeUpdate();
         }
         if (applied != 1) {
-            connection.rollback();
+            rollback();
             throw new IllegalStateException("conflict on " + key + ", which only this writer writes");
         }
         change.setString(1, namespace);
@@ -69,8 +76,20 @@ final class RawConditionalWriter implements AutoCloseable {
         if (hint != null) {
             hint.execute();
         }
-        connection.commit();
+        if (begin != null) {
+            control.execute("COMMIT");
+        } else {
+            connection.commit();
+        }
         revs.put(key, rev);
+    }
+
+    private void rollback() throws SQLException {
+        if (begin != null) {
+            control.execute("ROLLBACK");
+        } else {
+            connection.rollback();
+        }
     }
 
     @Override

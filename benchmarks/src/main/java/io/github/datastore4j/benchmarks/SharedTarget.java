@@ -46,10 +46,12 @@ interface SharedTarget extends AutoCloseable {
 
     /**
      * A raw store as strings, so that a child JVM can open it: a JDBC URL whose parameters configure each connection
-     * as the target wants (durable commits, write transactions that take the write lock at {@code BEGIN}), and the
-     * prefix of its table names.
+     * as the target wants (durable commits), the prefix of its table names, and the statement that begins a write
+     * transaction ({@code BEGIN IMMEDIATE} on SQLite, so that it takes the write lock at once; empty where JDBC's
+     * {@code setAutoCommit(false)} does: sqlite-jdbc begins the next transaction as soon as one commits, so a
+     * connection in that mode would hold SQLite's write lock between its writes).
      */
-    record RawStore(String jdbcUrl, String tablePrefix) {
+    record RawStore(String jdbcUrl, String tablePrefix, String begin) {
         Connection connect() throws SQLException {
             return DriverManager.getConnection(jdbcUrl);
         }
@@ -64,12 +66,12 @@ interface SharedTarget extends AutoCloseable {
 
         /** As one argument of a child's command line. */
         String encode() {
-            return tablePrefix + " " + jdbcUrl;
+            return String.join("\t", tablePrefix, begin, jdbcUrl);
         }
 
         static RawStore decode(String encoded) {
-            int space = encoded.indexOf(' ');
-            return new RawStore(encoded.substring(space + 1), encoded.substring(0, space));
+            String[] parts = encoded.split("\t", 3);
+            return new RawStore(parts[2], parts[0], parts[1]);
         }
     }
 }

@@ -14,11 +14,11 @@ import java.util.stream.Stream;
 /**
  * SQLite files in a fresh folder under {@code java.io.tmpdir} (removed at close), one file per store. The raw baseline
  * opens each connection as the backend does: WAL, {@code synchronous=FULL}, write transactions that begin {@code
- * IMMEDIATE} (a deferred one that upgrades may fail busy), and a busy timeout for the writers of other connections.
+ * IMMEDIATE} (a deferred one that upgrades may fail busy), and a busy timeout for the writers of other connections;
+ * sqlite-jdbc waits out a busy lock with its busy handler, which sleeps between tries.
  */
 final class SqliteTarget implements SharedTarget {
-    private static final String PARAMETERS =
-            "?journal_mode=WAL&synchronous=FULL&transaction_mode=IMMEDIATE&busy_timeout=60000";
+    private static final String PARAMETERS = "?journal_mode=WAL&synchronous=FULL&busy_timeout=60000";
 
     private final Path folder;
     private final AtomicInteger files = new AtomicInteger();
@@ -56,7 +56,7 @@ final class SqliteTarget implements SharedTarget {
 
     @Override
     public RawStore freshRawStore() throws Exception {
-        RawStore store = new RawStore("jdbc:sqlite:" + freshFile() + PARAMETERS, "");
+        RawStore store = new RawStore("jdbc:sqlite:" + freshFile() + PARAMETERS, "", "BEGIN IMMEDIATE");
         try (Connection c = store.connect();
                 Statement s = c.createStatement()) {
             s.execute("CREATE TABLE records (ns TEXT NOT NULL, k BLOB NOT NULL, rev INTEGER NOT NULL,"
