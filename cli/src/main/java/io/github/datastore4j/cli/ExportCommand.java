@@ -26,7 +26,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code --output}, in the backend's scan order (key order for every bundled backend).
  *
  * <p>Streams: the backend's scan hands over one record at a time and each is written at once, so memory does not
- * grow with the namespace. A first, counting scan gives the progress its total. A record that fails its checksum, or
+ * grow with the namespace. A first, counting scan gives the progress its total (left out with {@code --progress none}). A record that fails its checksum, or
  * an entry the backend cannot read, is not exported: each is named on standard error and the command fails at the
  * end, after exporting the rest.
  */
@@ -48,15 +48,12 @@ final class ExportCommand implements Callable<Integer> {
         String uri = main.requireUri();
         try (Backend backend = Stores.openBackend(uri)) {
             Stores.requireNamespace(Stores.join(backend.namespaces(), "list namespaces"), namespace, uri);
-            AtomicLong total = new AtomicLong();
-            Stores.join(
-                    backend.scan(namespace, record -> total.incrementAndGet(), damaged -> total.incrementAndGet()),
-                    "count namespace '" + namespace + "'");
+            long total = main.progress == Progress.Mode.NONE ? -1 : Stores.count(backend, namespace);
             List<String> damage = new ArrayList<>();
             long exported;
             try (OutputStream out = new BufferedOutputStream(open(), 1 << 16);
                     Progress progress =
-                            Progress.start(main.progress, "export " + namespace, total.get(), Progress.Unit.RECORDS)) {
+                            Progress.start(main.progress, "export " + namespace, total, Progress.Unit.RECORDS)) {
                 AtomicLong written = new AtomicLong();
                 Stores.join(
                         backend.scan(

@@ -3,6 +3,7 @@ package io.github.datastore4j.cli;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.LongSupplier;
@@ -178,7 +179,7 @@ public abstract class Progress implements AutoCloseable {
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err))
                     .setUpdateIntervalMillis(250)
-                    .showSpeed()
+                    .showSpeed(new DecimalFormat("#,##0"))
                     .build();
         }
 

@@ -10,6 +10,7 @@ import io.github.datastore4j.api.spi.Locations;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Opens stores for the commands that move records without an engine (export, import, verify, migrate's report), the
@@ -36,6 +37,15 @@ final class Stores {
             }
             throw new BackendException("cannot " + what + ": " + cause, cause);
         }
+    }
+
+    /** How many entries a scan of {@code namespace} passes, damaged ones included: a progress display's total. */
+    static long count(Backend backend, String namespace) {
+        AtomicLong total = new AtomicLong();
+        join(
+                backend.scan(namespace, record -> total.incrementAndGet(), damaged -> total.incrementAndGet()),
+                "count namespace '" + namespace + "'");
+        return total.get();
     }
 
     /**

@@ -59,17 +59,16 @@ final class VerifyCommand implements Callable<Integer> {
                 toCheck.forEach(namespace -> Stores.requireNamespace(present, namespace, uri));
             }
             for (String namespace : toCheck) {
-                AtomicLong total = new AtomicLong();
-                Stores.join(
-                        backend.scan(namespace, record -> total.incrementAndGet(), damaged -> total.incrementAndGet()),
-                        "count namespace '" + namespace + "'");
+                long total = main.progress == Progress.Mode.NONE ? -1 : Stores.count(backend, namespace);
                 int before = problems.size();
+                AtomicLong scanned = new AtomicLong();
                 try (Progress progress =
-                        Progress.start(main.progress, "verify " + namespace, total.get(), Progress.Unit.RECORDS)) {
+                        Progress.start(main.progress, "verify " + namespace, total, Progress.Unit.RECORDS)) {
                     Stores.join(
                             backend.scan(
                                     namespace,
                                     record -> {
+                                        scanned.incrementAndGet();
                                         String problem = problemOf(namespace, record);
                                         if (problem != null) {
                                             problems.add(namespace + ": key '" + record.key() + "' " + problem);
@@ -77,6 +76,7 @@ final class VerifyCommand implements Callable<Integer> {
                                         progress.step(1);
                                     },
                                     (Damaged damaged) -> {
+                                        scanned.incrementAndGet();
                                         problems.add(namespace + ": " + damaged.describe() + " " + damaged.problem());
                                         progress.step(1);
                                     }),
@@ -85,7 +85,7 @@ final class VerifyCommand implements Callable<Integer> {
                 if (problems.size() > before) {
                     damagedNamespaces.add(namespace);
                 }
-                checked += total.get();
+                checked += scanned.get();
             }
         }
         problems.forEach(problem -> System.out.println("damaged: " + problem));
