@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>Changes come from the datastore's change stream ({@code Datastore.subscribe}), which reports every change of a
  * key in order, so none is missed between two of them. Other processes' changes arrive only on a store that processes
- * share ({@code postgres:}); the one-process stores (json, h2, mapdb) are locked by this command while it watches.
+ * share ({@code postgres:}), through its change feed, and several made in quick succession may arrive as their latest
+ * state; the one-process stores (json, h2, mapdb) are locked by this command while it watches.
  * Once subscribed it says so on standard error, so a script can write after that line.
  */
 @Command(name = "watch", description = "Prints the changes of a key as they happen, one JSON line each.")
