@@ -261,5 +261,31 @@ class CliIT {
                     .contains("\"jobs\" : 1")
                     .contains("\"bytesInMemory\"");
         }
+
+        @Test
+        @DisplayName("migrate --schema runs the application's Supplier<Schema> from its class path")
+        void migrateWithAnApplicationSchema() {
+            run(folder, "-u", "h2:./db", "put", "users", "a", "{\"n\":1}").succeeded();
+            String classes = Path.of("target/test-classes").toAbsolutePath().toString();
+            assertThat(run(
+                                    folder,
+                                    "-u",
+                                    "h2:./db",
+                                    "migrate",
+                                    "users",
+                                    "--schema",
+                                    CoinsSchema.class.getName(),
+                                    "--class-path",
+                                    classes)
+                            .succeeded()
+                            .out())
+                    .isEqualTo("schema version 1: 1 records\n");
+            assertThat(run(folder, "-u", "h2:./db", "get", "-d", "users", "a")
+                            .succeeded()
+                            .out())
+                    .isEqualTo("{\"key\":\"a\",\"rev\":2,\"schemaVersion\":1,\"value\":{\"n\":1,\"coins\":0}}\n");
+            run(folder, "-u", "h2:./db", "migrate", "users", "--schema", "no.Such", "--class-path", classes)
+                    .failedWith("schema class no.Such is not on --class-path");
+        }
     }
 }
