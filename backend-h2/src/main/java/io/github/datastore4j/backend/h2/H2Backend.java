@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.h2.Driver;
 import org.h2.api.ErrorCode;
 import org.slf4j.Logger;
@@ -66,6 +67,9 @@ final class H2Backend implements Backend {
             + " (NS, K, REV, SCHEMA_VERSION, CHECKSUM, VAL, META) KEY (NS, K) VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String DELETE = "DELETE FROM " + TABLE + " WHERE NS = ? AND K = ?";
     /** What every MVStore file starts with: its header, {@code H:2,block:…}. */
+    /** {@code PASSWORD=…} and {@code FILE_PASSWORD=…} up to the next {@code ;}, spaces included. */
+    private static final Pattern H2_PASSWORD = Pattern.compile("(?i)(\\b\\w*PASSWORD\\s*=)[^;]*");
+
     private static final byte[] MV_STORE_HEADER = "H:2,".getBytes(StandardCharsets.US_ASCII);
 
     private final String url;
@@ -464,9 +468,13 @@ final class H2Backend implements Backend {
         return redact(line);
     }
 
-    /** {@code url} with any password replaced by {@code ***}, for messages and logs: the SPI's one rule. */
+    /**
+     * {@code url} with any password replaced by {@code ***}, for messages and logs: the SPI's one rule. H2 settings end
+     * only at {@code ;}, and an encrypted database's {@code PASSWORD} is {@code <file password> <user password>}, with a
+     * space that {@link Locations#redact} takes for the end of the value: the whole value is replaced first.
+     */
     static String redact(String url) {
-        return Locations.redact(url);
+        return url == null ? null : Locations.redact(H2_PASSWORD.matcher(url).replaceAll("$1***"));
     }
 
     @Override

@@ -202,4 +202,18 @@ class H2BackendTest {
                 .hasMessageNotContaining("hunter2")
                 .hasMessageContaining("PASSWORD=***");
     }
+
+    @Test
+    @DisplayName("a failed open of an encrypted database shows neither its file password nor its user password")
+    void encryptedDatabasePasswordsRedacted() {
+        String url = "h2:jdbc:h2:" + temp.resolve("secret") + ";CIPHER=AES;USER=sa;PASSWORD=";
+        try (Storage storage = Storage.open(url + "filePass1 userPass1")) {
+            storage.datastore("ns").set("k", 1);
+        }
+        // H2's form for an encrypted file is PASSWORD=<file password> <user password>: the space is part of the value
+        assertThatThrownBy(() -> Storage.open(url + "wrongFile2 wrongUser2"))
+                .hasMessageNotContaining("wrongFile2")
+                .hasMessageNotContaining("wrongUser2")
+                .hasMessageContaining("PASSWORD=***");
+    }
 }
