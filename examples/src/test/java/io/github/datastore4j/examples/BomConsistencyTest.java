@@ -23,7 +23,7 @@ import org.w3c.dom.NodeList;
 class BomConsistencyTest {
     /** Modules that are not libraries an application depends on. */
     private static final Set<String> NOT_LIBRARIES =
-            Set.of("datastore4j-bom", "datastore4j-benchmarks", "datastore4j-examples");
+            Set.of("datastore4j-bom", "datastore4j-benchmarks", "datastore4j-examples", "datastore4j-cli");
 
     private static Reactor reactor;
     private static Element bom;

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 public final class Locations {
     /** {@code password=…}, {@code PASSWORD=…} and {@code FILE_PASSWORD=…} (H2), {@code secret=…}, {@code token=…}, {@code apiKey=…} and the like. */
     private static final Pattern SECRET_SETTING = Pattern.compile(
-            "(?i)\\b(\\w*password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?)(\\s*=\\s*)[^;&\\s]*");
+            "(?i)\\b(\\w*password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?)(\\s*=\\s*)[^;&]*");
     /** {@code scheme://user:password@host}. */
     private static final Pattern USER_INFO = Pattern.compile("(://[^/:@\\s]*):[^@/\\s]*@");
 

@@ -18,6 +18,8 @@ class LocationsTest {
                 "x:?token = s3cr3t&apiKey=s3cr3t&pwd=s3cr3t|x:?token = ***&apiKey=***&pwd=***",
                 "h2:./db/app;CIPHER=AES;FILE_PASSWORD=s3cr3t|h2:./db/app;CIPHER=AES;FILE_PASSWORD=***",
                 "json:./data?durability=sync|json:./data?durability=sync",
+                // H2's encrypted database: PASSWORD=<file password> <user password>, both secret
+                "h2:jdbc:h2:./db;CIPHER=AES;PASSWORD=f1le s3cr3t;MODE=Oracle|h2:jdbc:h2:./db;CIPHER=AES;PASSWORD=***;MODE=Oracle",
                 "postgres://ann@db/app|postgres://ann@db/app",
             })
     void credentialsAreRedacted(String uri, String shown) {
