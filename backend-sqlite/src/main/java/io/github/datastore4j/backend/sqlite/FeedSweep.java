@@ -35,6 +35,10 @@ final class FeedSweep {
         this.retention = retention;
     }
 
+    /**
+     * One batch of each rule. A change is old enough once {@code retention} has passed since its commit, to the
+     * millisecond: with a retention of 0 a change committed in this very millisecond is passed too.
+     */
     Batch run(Connection connection) throws SQLException {
         long now = System.currentTimeMillis();
         int dropped = 0;
@@ -47,7 +51,7 @@ final class FeedSweep {
             select.setInt(2, BATCH);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()
-                        && rows.getLong(4) < now - retention.superseded().toMillis()) {
+                        && rows.getLong(4) <= now - retention.superseded().toMillis()) {
                     older.setString(1, rows.getString(2));
                     older.setBytes(2, rows.getBytes(3));
                     older.setLong(3, rows.getLong(1));
@@ -71,7 +75,7 @@ final class FeedSweep {
             select.setInt(2, BATCH);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()
-                        && rows.getLong(4) < now - retention.deletes().toMillis()) {
+                        && rows.getLong(4) <= now - retention.deletes().toMillis()) {
                     long position = rows.getLong(1);
                     if (rows.getBoolean(5)) {
                         below.setString(1, rows.getString(2));
