@@ -2,6 +2,13 @@ package io.github.datastore4j.api.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 /**
  * One mutation of a {@link SharedBackend#writeConditionally} batch and what must hold for it to commit.
  *
@@ -34,5 +41,40 @@ public record ConditionalWrite(Mutation mutation, long expectedRev, long fencing
     /** {@code mutation} if the key's record has revision {@code expectedRev} ({@link #ABSENT}: no record). */
     public static ConditionalWrite expecting(Mutation mutation, long expectedRev) {
         return new ConditionalWrite(mutation, expectedRev, NO_FENCE);
+    }
+
+    /**
+     * An unconditional batch ({@link Backend#write}) as conditional writes, for a shared backend that implements one
+     * with the other: each key's last mutation, in the order the keys first appear, at {@link #ANY_REV} without a
+     * fencing token.
+     */
+    public static List<ConditionalWrite> unconditional(List<Mutation> batch) {
+        Map<String, Mutation> last = new LinkedHashMap<>();
+        for (Mutation mutation : batch) {
+            String id = mutation.namespace() + '\0' + mutation.key();
+            last.remove(id); // later mutations of a key win
+            last.put(id, mutation);
+        }
+        List<ConditionalWrite> writes = new ArrayList<>(last.size());
+        for (Mutation mutation : last.values()) {
+            writes.add(new ConditionalWrite(mutation, ANY_REV, NO_FENCE));
+        }
+        return writes;
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} if {@code batch} writes a key twice: {@link
+     * SharedBackend#writeConditionally} takes at most one write per key.
+     */
+    public static void requireOneWritePerKey(List<ConditionalWrite> batch) {
+        Set<String> seen = new HashSet<>();
+        for (ConditionalWrite write : batch) {
+            String key = write.mutation().namespace() + '\0' + write.mutation().key();
+            if (!seen.add(key)) {
+                throw new IllegalArgumentException(
+                        "a conditional batch writes key '" + write.mutation().key() + "' of namespace '"
+                                + write.mutation().namespace() + "' twice; at most one write per key");
+            }
+        }
     }
 }

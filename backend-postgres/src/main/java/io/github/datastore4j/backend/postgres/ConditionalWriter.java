@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -319,18 +318,5 @@ final class ConditionalWriter {
     /** A key as stored: its UTF-8 bytes (valid keys have no unpaired surrogate, so this is lossless). */
     static byte[] key(String key) {
         return key.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Throws if {@code batch} writes a key twice. */
-    static void requireOneWritePerKey(List<ConditionalWrite> batch) {
-        Set<String> seen = new HashSet<>();
-        for (ConditionalWrite write : batch) {
-            String key = write.mutation().namespace() + '\0' + write.mutation().key();
-            if (!seen.add(key)) {
-                throw new IllegalArgumentException(
-                        "a conditional batch writes key '" + write.mutation().key() + "' of namespace '"
-                                + write.mutation().namespace() + "' twice; at most one write per key");
-            }
-        }
     }
 }

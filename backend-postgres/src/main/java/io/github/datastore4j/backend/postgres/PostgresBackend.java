@@ -17,10 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -208,16 +205,7 @@ final class PostgresBackend implements SharedBackend {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<String, Mutation> last = new LinkedHashMap<>();
-        for (Mutation mutation : batch) {
-            String id = mutation.namespace() + '\0' + mutation.key();
-            last.remove(id); // later mutations of a key win
-            last.put(id, mutation);
-        }
-        List<ConditionalWrite> writes = new ArrayList<>();
-        for (Mutation mutation : last.values()) {
-            writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
-        }
+        List<ConditionalWrite> writes = ConditionalWrite.unconditional(batch);
         return complete(() -> {
             connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes, true, () -> {}));
             return null;
@@ -232,7 +220,7 @@ final class PostgresBackend implements SharedBackend {
     /** {@link #writeConditionally(List)}, running {@code beforeCommit} just before the commit: for tests. */
     CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch, Runnable beforeCommit) {
         return complete(() -> {
-            ConditionalWriter.requireOneWritePerKey(batch);
+            ConditionalWrite.requireOneWritePerKey(batch);
             return connections.call(
                     "write " + batch.size() + " changes conditionally",
                     c -> writer.write(c, batch, true, beforeCommit));

@@ -10,10 +10,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The transaction body of a conditional batch, run on the write connection inside {@link GroupCommitWriter}'s
@@ -157,18 +155,5 @@ final class ConditionalWriter {
 
     static String keyOf(byte[] stored) {
         return new String(stored, StandardCharsets.UTF_8);
-    }
-
-    /** Throws if {@code batch} writes a key twice. */
-    static void requireOneWritePerKey(List<ConditionalWrite> batch) {
-        Set<String> seen = new HashSet<>();
-        for (ConditionalWrite write : batch) {
-            String key = write.mutation().namespace() + '\0' + write.mutation().key();
-            if (!seen.add(key)) {
-                throw new IllegalArgumentException(
-                        "a conditional batch writes key '" + write.mutation().key() + "' of namespace '"
-                                + write.mutation().namespace() + "' twice; at most one write per key");
-            }
-        }
     }
 }

@@ -15,10 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -193,16 +190,7 @@ final class SqliteBackend implements SharedBackend {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<String, Mutation> last = new LinkedHashMap<>();
-        for (Mutation mutation : batch) {
-            String id = mutation.namespace() + '\0' + mutation.key();
-            last.remove(id); // later mutations of a key win
-            last.put(id, mutation);
-        }
-        List<ConditionalWrite> writes = new ArrayList<>();
-        for (Mutation mutation : last.values()) {
-            writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
-        }
+        List<ConditionalWrite> writes = ConditionalWrite.unconditional(batch);
         return write("write " + batch.size() + " changes", c -> {
             ConditionalWriter.write(c, writes, false);
             return null;
@@ -217,7 +205,7 @@ final class SqliteBackend implements SharedBackend {
     /** {@link #writeConditionally(List)}, running {@code beforeCommit} in its transaction after the writes: for tests. */
     CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch, Runnable beforeCommit) {
         try {
-            ConditionalWriter.requireOneWritePerKey(batch);
+            ConditionalWrite.requireOneWritePerKey(batch);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
