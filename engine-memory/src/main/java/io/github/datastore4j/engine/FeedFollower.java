@@ -126,8 +126,14 @@ final class FeedFollower implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> done = waiting.computeIfAbsent(target, t -> new CompletableFuture<>());
-        if (position >= target) { // the thread may have passed target before the future was in the map
-            complete(position);
+        if (position >= target) {
+            // the thread passed target while the future went into the map: its sweep may have missed the future,
+            // or taken it out of the map without completing it; complete it here (completing twice is harmless)
+            waiting.remove(target, done);
+            done.complete(null);
+        } else if (closed) { // close() may have swept the map before the future went in
+            waiting.remove(target, done);
+            done.completeExceptionally(closedFailure());
         }
         wakeUp();
         return done;
@@ -256,12 +262,14 @@ final class FeedFollower implements AutoCloseable {
         complete(position);
     }
 
+    /** Completes every caller waiting for a position up to {@code upTo}; each future leaves the map as it completes. */
     private void complete(long upTo) {
-        Map<Long, CompletableFuture<Void>> done = waiting.headMap(upTo, true);
-        for (CompletableFuture<Void> future : done.values()) {
-            future.complete(null);
+        for (Map.Entry<Long, CompletableFuture<Void>> first = waiting.firstEntry();
+                first != null && first.getKey() <= upTo;
+                first = waiting.firstEntry()) {
+            waiting.remove(first.getKey(), first.getValue());
+            first.getValue().complete(null);
         }
-        done.clear();
     }
 
     /** Waits for a hint or the heartbeat; whether a hint came (read at once) rather than the heartbeat (ask first). */
@@ -323,9 +331,16 @@ final class FeedFollower implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        IllegalStateException closedFailure = new IllegalStateException(name + ": change feed follower closed");
-        waiting.values().forEach(future -> future.completeExceptionally(closedFailure));
-        waiting.clear();
+        IllegalStateException closedFailure = closedFailure();
+        for (Map.Entry<Long, CompletableFuture<Void>> left = waiting.pollFirstEntry();
+                left != null;
+                left = waiting.pollFirstEntry()) {
+            left.getValue().completeExceptionally(closedFailure);
+        }
+    }
+
+    private IllegalStateException closedFailure() {
+        return new IllegalStateException(name + ": change feed follower closed");
     }
 
     private static String rootMessage(Throwable e) {

@@ -186,10 +186,11 @@ final class Sessions {
             leases.put(key, granted);
             JsonNode working = slot.current != null ? slot.current.document().value() : ns.newValue();
             EngineSession session = new EngineSession(ns, key, granted.token, working);
+            sessions.add(session); // before the caller has it: a release right away must find it registered
             if (result.complete(session)) {
-                sessions.add(session);
                 storage.autosaveSessions();
             } else {
+                sessions.remove(session);
                 leases.remove(key, granted);
             }
             return;

@@ -107,10 +107,9 @@ final class SharedSessions {
             }
             JsonNode working = latest.map(value -> value.document().value()).orElseGet(ns::newValue);
             EngineSession session = new EngineSession(ns, key, lease.token(), working);
-            if (result.complete(session)) {
-                granted.accept(session);
-            } else {
-                release(key, lease.token()); // timed out or closed meanwhile
+            granted.accept(session); // before the caller has it: its release must find it registered
+            if (!result.complete(session)) {
+                session.close(); // timed out or closed meanwhile: frees the lease
             }
         });
     }

@@ -14,6 +14,7 @@ import io.github.datastore4j.api.spi.Mutation;
 import io.github.datastore4j.api.spi.Record;
 import io.github.datastore4j.api.spi.SharedBackend;
 import io.github.datastore4j.api.spi.SharedSnapshot;
+import io.github.datastore4j.testkit.ThreadRace;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -98,12 +100,38 @@ class FeedFollowerTest {
     }
 
     @Test
+    void whoWaitsForAPositionAsTheFollowerPassesItIsNeverForgotten() throws Exception {
+        // a caller registers for a position in the instant the follower passes it: the follower's sweep of the
+        // waiters or the caller's own re-check must complete it, or a session's grant waits for ever
+        int changes = 20_000;
+        try (FeedFollower follower = follower(Duration.ofSeconds(30))) {
+            Thread writer = new Thread(() -> {
+                for (int i = 0; i < changes; i++) {
+                    feed.append(1, true);
+                }
+            });
+            writer.start();
+            ThreadRace.run(2, thread -> {
+                for (long target = 0; target < changes; target = feed.changes.size()) {
+                    follower.reached(target).get(10, TimeUnit.SECONDS);
+                }
+            });
+            writer.join();
+            follower.reached(changes).get(10, TimeUnit.SECONDS);
+        }
+        assertThat(delivered).hasSize(changes);
+    }
+
+    @Test
     void closeFailsWhoWaitsForAPositionNotReached() {
         FeedFollower follower = follower(Duration.ofSeconds(30));
         CompletableFuture<Void> waiting = follower.reached(5);
         follower.close();
         assertThatThrownBy(waiting::join)
                 .isInstanceOf(CompletionException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> follower.reached(7).get(10, TimeUnit.SECONDS)) // asked after the close: fails
+                .isInstanceOf(ExecutionException.class)
                 .hasMessageContaining("closed");
         assertThat(feed.listeners).isEmpty();
     }
