@@ -78,13 +78,24 @@ final class CliProcess {
         }
     }
 
+    /**
+     * Reads {@code stream} to its end on a thread of its own. Not on the common pool: a read blocks for the life of
+     * its process, and on 2 cores the common pool has one thread, so another process's drain (a {@code watch} running
+     * meanwhile) would hold this one back until that process ends.
+     */
     static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<String> read = new CompletableFuture<>();
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        read.complete(new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+                    } catch (IOException | RuntimeException e) {
+                        read.completeExceptionally(e);
+                    }
+                },
+                "cli-drain");
+        reader.setDaemon(true);
+        reader.start();
+        return read;
     }
 }

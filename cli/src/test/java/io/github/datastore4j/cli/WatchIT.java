@@ -9,14 +9,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledForJreRange;
-import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -83,14 +80,7 @@ class WatchIT {
         }
     }
 
-    /*
-     * On Temurin 25 (2 runs of 2, 2026-12-03) the watcher printed the other process's put and then never heard the
-     * delete that a third process made after it (60 s), though a delete alone (above) arrives on 25 and this whole
-     * sequence passes on JDK 17. It looks like the engine's shared mode (a remote delete of a key whose state came from
-     * the feed); left for that code's owners, pinned here meanwhile.
-     */
     @Test
-    @DisabledForJreRange(min = JRE.JAVA_25, disabledReason = "a remote delete after a remote put is not heard on 25")
     @DisplayName("prints another process's put and then a third process's delete, in order")
     void printsAPutThenADeleteFromOtherProcesses() throws Exception {
         String uri = uri("watch_both");
@@ -120,7 +110,7 @@ class WatchIT {
         assertThat(err.readLine())
                 .startsWith("watching key 'status' of namespace 'jobs'")
                 .endsWith("at rev 1");
-        CompletableFuture.runAsync(() -> err.lines().forEach(line -> {})); // never let a full pipe block it
+        CliProcess.drain(watch.getErrorStream()); // never let a full pipe block it
         return watch;
     }
 
