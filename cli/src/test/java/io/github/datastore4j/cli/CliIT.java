@@ -3,10 +3,14 @@ package io.github.datastore4j.cli;
 import static io.github.datastore4j.cli.CliProcess.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.datastore4j.api.Datastore;
+import io.github.datastore4j.api.Session;
+import io.github.datastore4j.api.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -182,6 +186,27 @@ class CliIT {
                     .succeeded();
             run(folder, "-u", "json:./data", "import", "-i", "in.ndjson", "users")
                     .failedWith("already holds records");
+        }
+    }
+
+    @Nested
+    @DisplayName("shares a store")
+    class Shared {
+        @Test
+        @DisplayName("import into a shared store refuses, writing nothing, while a session holds one of its keys")
+        void importRespectsSessions() throws IOException {
+            Files.writeString(folder.resolve("in.ndjson"), RECORDS);
+            String uri = "sqlite:" + folder.resolve("shared.db");
+            try (Storage storage = Storage.open(uri)) {
+                Datastore users = storage.datastore("users");
+                try (Session session = users.acquire("alice", Duration.ofMinutes(1))) {
+                    run(folder, "-u", uri, "import", "-i", "in.ndjson", "users")
+                            .failedWith("key 'alice' of namespace 'users' is held by a session's lease");
+                    assertThat(users.getLatest("bob")).isEmpty(); // nothing of the batch
+                }
+                run(folder, "-u", uri, "import", "-i", "in.ndjson", "users").succeeded();
+                assertThat(users.getLatest("alice")).isPresent();
+            }
         }
     }
 

@@ -23,7 +23,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * A shared store in this JVM's memory, for testing the engine's shared mode without PostgreSQL: one state — records
@@ -394,19 +394,24 @@ final class SharedMemoryStore implements AutoCloseable {
     }
 
     /** Unconditional: later mutations of a key win, every change is recorded in the feed. */
+    /** An unconditional batch: refused whole while a live lease holds one of its keys (checked under the lock). */
     void write(List<Mutation> batch) throws IOException {
         requireNonNull(batch, "batch");
-        Map<KeyId, Mutation> last = new LinkedHashMap<>();
-        for (Mutation mutation : batch) {
-            KeyId id = KeyId.of(requireNonNull(mutation, "mutation"));
-            last.remove(id);
-            last.put(id, mutation);
+        batch.forEach(mutation -> requireNonNull(mutation, "mutation"));
+        List<ConditionalWrite> writes = ConditionalWrite.unconditional(batch);
+        lock.lock();
+        try {
+            awaitUnlocked(writes.stream().map(w -> KeyId.of(w.mutation())).collect(Collectors.toSet()), "write");
+            Instant now = clock.instant();
+            for (ConditionalWrite write : writes) {
+                if (!fenceHolds(KeyId.of(write.mutation()), ConditionalWrite.NO_FENCE, now)) {
+                    throw ConditionalWrite.leased(write, writes.size());
+                }
+            }
+            writeConditionally(writes, () -> null); // the lock is re-entrant: nothing changes in between
+        } finally {
+            lock.unlock();
         }
-        List<ConditionalWrite> writes = new ArrayList<>();
-        for (Mutation mutation : last.values()) {
-            writes.add(new ConditionalWrite(mutation, ConditionalWrite.ANY_REV, ConditionalWrite.NO_FENCE));
-        }
-        writeConditionally(writes, () -> null);
     }
 
     String quarantine(Damaged entry) throws IOException {

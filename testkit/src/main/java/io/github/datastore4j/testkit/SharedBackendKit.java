@@ -1,10 +1,12 @@
 package io.github.datastore4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.datastore4j.api.LockedException;
 import io.github.datastore4j.api.spi.ChangePage;
 import io.github.datastore4j.api.spi.ConditionalResult;
 import io.github.datastore4j.api.spi.ConditionalWrite;
@@ -29,6 +31,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -897,6 +900,40 @@ public abstract class SharedBackendKit {
                     .join();
             assertThat(written.conflicts()).isEmpty();
             assertThat(one.read("ns", "k").join().map(SharedBackendKit::text)).contains("\"two\"");
+        }
+
+        @Test
+        @DisplayName(
+                "an unconditional write touching a leased key is refused whole, naming the key; nothing is written")
+        void unconditionalWriteRespectsLeases() {
+            SharedBackend one = instances.get(0);
+            SharedBackend two = instances.get(1);
+            commit(one, put("held", 1, "\"before\"", ConditionalWrite.ABSENT));
+            Lease lease = one.acquireLease("ns", "held", "one", Duration.ofMinutes(1))
+                    .join()
+                    .orElseThrow();
+            List<Mutation> batch = List.of(
+                    Mutation.put("ns", record("ns", "free", 1, "\"imported\"")),
+                    Mutation.put("ns", record("ns", "held", 2, "\"imported\"")));
+            assertThatThrownBy(() -> two.write(batch).join())
+                    .isInstanceOf(CompletionException.class)
+                    .cause()
+                    .isInstanceOf(LockedException.class)
+                    .hasMessageContaining("'held'")
+                    .hasMessageContaining("'ns'");
+            assertThatThrownBy(() ->
+                            two.write(List.of(Mutation.delete("ns", "held"))).join())
+                    .cause()
+                    .isInstanceOf(LockedException.class);
+            assertThat(one.read("ns", "held").join().map(SharedBackendKit::text))
+                    .contains("\"before\"");
+            assertThat(one.read("ns", "free").join()).as("all or nothing").isEmpty();
+
+            assertThat(one.releaseLease(lease).join()).isTrue();
+            two.write(batch).join();
+            assertThat(one.read("ns", "held").join().map(SharedBackendKit::text))
+                    .contains("\"imported\"");
+            assertThat(one.read("ns", "free").join()).isPresent();
         }
 
         @Test

@@ -2,6 +2,7 @@ package io.github.datastore4j.api.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.datastore4j.api.LockedException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -66,6 +67,29 @@ public record ConditionalWrite(Mutation mutation, long expectedRev, long fencing
      * Throws {@link IllegalArgumentException} if {@code batch} writes a key twice: {@link
      * SharedBackend#writeConditionally} takes at most one write per key.
      */
+    /**
+     * The refusal of an unconditional batch ({@link Backend#write} on a shared backend) of which {@code write} is
+     * fenced: a session's lease holds its key, and a write outside the session must not replace what the session is
+     * working on. A shared backend refuses such a batch whole — nothing of it is written — with this exception.
+     *
+     * @param batchSize how many writes the refused batch held
+     */
+    public static LockedException leased(ConditionalWrite write, int batchSize) {
+        return new LockedException("key '" + write.mutation().key() + "' of namespace '"
+                + write.mutation().namespace() + "' is held by a session's lease: the batch of " + batchSize
+                + " unconditional write(s) was refused and nothing of it was written; write after the session ends"
+                + " or through it");
+    }
+
+    /** Throws {@link #leased} for the first fenced write of {@code result}, an unconditional {@code batch}'s. */
+    public static void refuseIfLeased(List<ConditionalWrite> batch, ConditionalResult result) {
+        for (ConditionalResult.Conflict conflict : result.conflicts()) {
+            if (conflict.fenced()) {
+                throw leased(batch.get(conflict.index()), batch.size());
+            }
+        }
+    }
+
     public static void requireOneWritePerKey(List<ConditionalWrite> batch) {
         Set<String> seen = new HashSet<>();
         for (ConditionalWrite write : batch) {

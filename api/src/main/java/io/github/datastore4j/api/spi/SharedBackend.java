@@ -29,8 +29,11 @@ import java.util.concurrent.CompletableFuture;
  * from {@code 0} is never refused and always holds the latest change of every key that exists, as CouchDB's {@code
  * _changes} does, so an application can always rebuild from it.
  *
- * <p>{@link Backend#write} must still work (unconditionally, as for one process); {@link Backend#read} and {@link
- * Backend#scan} read the latest committed state.
+ * <p>{@link Backend#write} must still work, unconditionally as for one process (a copy or an import writes through
+ * it), with one exception: a batch that touches a key a live lease holds is refused whole, nothing of it written, with
+ * {@link ConditionalWrite#leased}'s {@link io.github.datastore4j.api.LockedException} — the rule of a {@link
+ * ConditionalWrite#NO_FENCE} write, checked in the batch's transaction. {@link Backend#read} and {@link Backend#scan}
+ * read the latest committed state.
  *
  * <p><b>Concurrency contract.</b> Every method may be called from any thread, concurrently with any other, including
  * {@link #writeConditionally} with itself: engines in several processes call it at once anyway. Futures may complete

@@ -131,6 +131,20 @@ final class ConditionalWriter {
      */
     ConditionalResult write(Connection connection, List<ConditionalWrite> batch, boolean feed, Runnable beforeCommit)
             throws SQLException {
+        return write(connection, batch, feed, false, beforeCommit);
+    }
+
+    /**
+     * {@link #write(Connection, List, boolean, Runnable)}; with {@code allOrNothing} (an unconditional batch) a fenced
+     * write rolls the whole batch back and throws {@link ConditionalWrite#leased} instead of committing the others.
+     */
+    ConditionalResult write(
+            Connection connection,
+            List<ConditionalWrite> batch,
+            boolean feed,
+            boolean allOrNothing,
+            Runnable beforeCommit)
+            throws SQLException {
         // every batch locks its rows in one order, (namespace, key bytes), so two batches of the same keys do not
         // deadlock; the result is mapped back to the caller's order
         Integer[] order = new Integer[batch.size()];
@@ -146,7 +160,7 @@ final class ConditionalWriter {
         for (Integer i : order) {
             sorted.add(batch.get(i));
         }
-        ConditionalResult result = writeInOrder(connection, sorted, feed, beforeCommit);
+        ConditionalResult result = writeInOrder(connection, sorted, feed, allOrNothing, beforeCommit);
         List<ConditionalResult.Conflict> conflicts = new ArrayList<>();
         for (ConditionalResult.Conflict conflict : result.conflicts()) {
             conflicts.add(new ConditionalResult.Conflict(order[conflict.index()], conflict.found(), conflict.fenced()));
@@ -160,7 +174,11 @@ final class ConditionalWriter {
     }
 
     private ConditionalResult writeInOrder(
-            Connection connection, List<ConditionalWrite> batch, boolean feed, Runnable beforeCommit)
+            Connection connection,
+            List<ConditionalWrite> batch,
+            boolean feed,
+            boolean allOrNothing,
+            Runnable beforeCommit)
             throws SQLException {
         int size = batch.size();
         Integer[] idx = new Integer[size];
@@ -245,6 +263,14 @@ final class ConditionalWriter {
             boolean deleteOfAny = !put[i] && expected[i] == ConditionalWrite.ANY_REV;
             if (fenceHeld[i] && !changed[i] && !deleteOfAny) {
                 unsettled.add(i); // a stale revision, or a delete expecting no record: the current record decides
+            }
+        }
+        if (allOrNothing) {
+            for (int i = 0; i < size; i++) {
+                if (!fenceHeld[i]) {
+                    connection.rollback();
+                    throw ConditionalWrite.leased(batch.get(i), size);
+                }
             }
         }
         Map<Integer, Optional<Record>> found = readCurrent(connection, batch, unsettled);

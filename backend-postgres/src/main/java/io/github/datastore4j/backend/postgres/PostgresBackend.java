@@ -207,7 +207,8 @@ final class PostgresBackend implements SharedBackend {
         }
         List<ConditionalWrite> writes = ConditionalWrite.unconditional(batch);
         return complete(() -> {
-            connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes, true, () -> {}));
+            // refused whole, nothing written, if a live lease holds one of its keys (SharedBackend's rule)
+            connections.call("write " + batch.size() + " changes", c -> writer.write(c, writes, true, true, () -> {}));
             return null;
         });
     }

@@ -192,7 +192,9 @@ final class SqliteBackend implements SharedBackend {
         }
         List<ConditionalWrite> writes = ConditionalWrite.unconditional(batch);
         return write("write " + batch.size() + " changes", c -> {
-            ConditionalWriter.write(c, writes, false);
+            // refused whole, nothing written, if a live lease holds one of its keys (SharedBackend's rule): the
+            // exception rolls this piece of the group commit back
+            ConditionalWrite.refuseIfLeased(writes, ConditionalWriter.write(c, writes, true));
             return null;
         });
     }
