@@ -119,7 +119,7 @@ final class FeedFollower implements AutoCloseable {
 
     /**
      * Completes once every change up to {@code target} was handed to the sink: a process reads its own writes, and a
-     * "latest" read waits for the head it just read. Fails if the follower closes first.
+     * "latest" read waits for the head it just read. Fails if the follower closes first, or has closed.
      */
     CompletableFuture<Void> reached(long target) {
         if (position >= target) {

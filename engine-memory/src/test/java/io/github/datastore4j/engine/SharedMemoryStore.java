@@ -393,8 +393,10 @@ final class SharedMemoryStore implements AutoCloseable {
         return open.result();
     }
 
-    /** Unconditional: later mutations of a key win, every change is recorded in the feed. */
-    /** An unconditional batch: refused whole while a live lease holds one of its keys (checked under the lock). */
+    /**
+     * Unconditional: later mutations of a key win, every change is recorded in the feed; refused whole while a live
+     * lease holds one of its keys (checked under the lock, before anything is written).
+     */
     void write(List<Mutation> batch) throws IOException {
         requireNonNull(batch, "batch");
         batch.forEach(mutation -> requireNonNull(mutation, "mutation"));

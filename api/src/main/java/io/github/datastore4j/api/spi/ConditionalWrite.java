@@ -64,10 +64,6 @@ public record ConditionalWrite(Mutation mutation, long expectedRev, long fencing
     }
 
     /**
-     * Throws {@link IllegalArgumentException} if {@code batch} writes a key twice: {@link
-     * SharedBackend#writeConditionally} takes at most one write per key.
-     */
-    /**
      * The refusal of an unconditional batch ({@link Backend#write} on a shared backend) of which {@code write} is
      * fenced: a session's lease holds its key, and a write outside the session must not replace what the session is
      * working on. A shared backend refuses such a batch whole — nothing of it is written — with this exception.
@@ -90,6 +86,10 @@ public record ConditionalWrite(Mutation mutation, long expectedRev, long fencing
         }
     }
 
+    /**
+     * Throws {@link IllegalArgumentException} if {@code batch} writes a key twice: {@link
+     * SharedBackend#writeConditionally} takes at most one write per key.
+     */
     public static void requireOneWritePerKey(List<ConditionalWrite> batch) {
         Set<String> seen = new HashSet<>();
         for (ConditionalWrite write : batch) {

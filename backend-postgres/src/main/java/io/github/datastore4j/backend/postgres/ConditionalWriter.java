@@ -126,17 +126,10 @@ final class ConditionalWriter {
      *
      * @param feed whether to record the changes in the feed (a backend that holds the store alone has no reader
      *     for them: its feed would only grow)
+     * @param allOrNothing for an unconditional batch ({@code Backend#write}): a fenced write rolls the whole batch
+     *     back and throws {@link ConditionalWrite#leased} instead of committing the others
      * @param beforeCommit run after the positions were taken and the rows written, just before {@code COMMIT}: tests
      *     hold a transaction open there
-     */
-    ConditionalResult write(Connection connection, List<ConditionalWrite> batch, boolean feed, Runnable beforeCommit)
-            throws SQLException {
-        return write(connection, batch, feed, false, beforeCommit);
-    }
-
-    /**
-     * {@link #write(Connection, List, boolean, Runnable)}; with {@code allOrNothing} (an unconditional batch) a fenced
-     * write rolls the whole batch back and throws {@link ConditionalWrite#leased} instead of committing the others.
      */
     ConditionalResult write(
             Connection connection,

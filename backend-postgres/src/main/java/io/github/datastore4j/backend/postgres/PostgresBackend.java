@@ -224,7 +224,7 @@ final class PostgresBackend implements SharedBackend {
             ConditionalWrite.requireOneWritePerKey(batch);
             return connections.call(
                     "write " + batch.size() + " changes conditionally",
-                    c -> writer.write(c, batch, true, beforeCommit));
+                    c -> writer.write(c, batch, true, false, beforeCommit));
         });
     }
 

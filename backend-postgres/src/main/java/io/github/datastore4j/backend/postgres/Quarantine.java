@@ -55,7 +55,7 @@ final class Quarantine {
         ConditionalWrite delete = ConditionalWrite.expecting(Mutation.delete(entry.namespace(), key), found.rev());
         ConditionalResult result;
         try {
-            result = writer.write(connection, List.of(delete), true, () -> {
+            result = writer.write(connection, List.of(delete), true, false, () -> {
                 try {
                     copyAside(connection, entry, found);
                 } catch (SQLException e) {
