@@ -32,9 +32,9 @@ import java.util.Set;
  * still running that held a smaller position would have a smaller xid, below {@code xmin}, so it cannot be running.
  * {@code next} is the last change returned — or, when the page holds every change of its namespace up to the head
  * (computed in the same statement, so in the same snapshot), the head — so a reader that continues from it never
- * skips a change. And a key's changes have positions in the order they committed ({@link ConditionalWriter} writes
- * a batch again when a later position of one of its keys committed first), so a reader that applies the feed in
- * position order never lays an older state over a newer one.
+ * skips a change. And a key's changes have positions in the order they committed ({@link ConditionalWriter} locks
+ * a batch's keys before it takes its positions), so a reader that applies the feed in position order never lays an
+ * older state over a newer one.
  *
  * <p><b>One namespace's feed.</b> A page reads only the changes of its namespace ({@code ns = ?}, on the index
  * {@code (ns, position)}) with the same rule, and the argument above still holds for each change it returns: a

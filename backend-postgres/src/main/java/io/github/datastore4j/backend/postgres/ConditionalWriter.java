@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits the writes of a batch whose conditions hold, in one transaction, with their changes in the feed.
  *
- * <p>The whole batch travels as arrays in <b>one statement</b>. It first takes the transaction's xid and a position
- * per write ({@code datastore4j_take_positions}, see {@link ChangeFeed}); then locks the live leases of the keys it
- * writes ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends) — a write carrying a token
- * needs its lease live, a write without one needs no live lease on its key; updates where
+ * <p>The whole batch travels as arrays in <b>one statement</b>. It first locks its keys and takes the transaction's
+ * xid and a position per write ({@code datastore4j_begin_batch}, see below and {@link ChangeFeed}); then locks the
+ * live leases of the keys it writes ({@code FOR SHARE}, so a lease cannot change hands before this transaction ends)
+ * — a write carrying a token needs its lease live, a write without one needs no live lease on its key; updates where
  * the revision is the expected one ({@code READ COMMITTED} re-checks the condition on the newest version of a row
  * another transaction just changed); inserts where the key must be absent ({@code ON CONFLICT DO NOTHING}: a
  * concurrent insert makes it a conflict, not an error); upserts and deletes; appends a change row per applied write;
@@ -34,17 +34,19 @@ import org.slf4j.LoggerFactory;
  * whatever its size, and a third in the same transaction, before the commit, to read the current records of the
  * writes that did not hold (a new statement sees what committed since the first one started).
  *
- * <p><b>A key's changes are in the feed in the order they committed.</b> A write takes its positions first and meets
- * the row locks after, so it can wait for a row (a delete of a row another transaction has locked, an insert of a
- * key being deleted) while a write of the same key that took a later position commits; its condition may still hold
- * afterwards (an insert after the delete, a write of any revision, a revision that came back after a delete and
- * re-create), and it would commit under the smaller position: a reader applying the feed in position order would
- * lay the older state over the newer one. So, once every row is written and locked, the statement asks {@code
- * datastore4j_check_order} whether a change of one of its keys with a later position has committed (a function of
- * its own, because it alone gets a snapshot newer than the statement's); if one has, it fails with {@link
- * #OUT_OF_ORDER}, and the batch is rolled back and written again with new positions. After the check no later
- * position of those keys can commit before this transaction ends: they would need the rows it holds. The check is
- * one index probe per change; only a write that really lost that race is written twice.
+ * <p><b>A key's changes are in the feed in the order they committed.</b> Positions are taken before commit, so a
+ * write that took its positions could otherwise meet a row lock (a delete of a row another transaction holds, an
+ * insert of a key being deleted) while a write of the same key that took a later position commits; its condition
+ * may still hold afterwards, and it would commit under the smaller position: a reader applying the feed in position
+ * order would lay the older state over the newer one. So a batch first takes a transaction-level advisory lock on
+ * each bucket of its keys ({@link PostgresSchema#KEY_BUCKETS} buckets, locked in bucket order: no cycle between two
+ * batches) and only then its positions: the writes of one key take their positions in the order they commit. (The
+ * first release retried the loser of that race instead; under contention a batch could lose it ten times running and
+ * fail — eight threads writing the same six keys did.) The statement still asks {@code datastore4j_check_order}, one
+ * index probe per change, whether a later position of one of its keys has committed — it cannot among writers of
+ * this release, but a process of an older release, still running during an upgrade, takes no bucket locks — and if
+ * one has, it fails with {@link #OUT_OF_ORDER}, and the batch is rolled back and written again with new positions.
+ * Rows are locked in one order too, (namespace, key bytes).
  *
  * <p><b>Concurrency contract.</b> Stateless and thread-safe; each call uses the connection it is given.
  */
@@ -54,8 +56,9 @@ final class ConditionalWriter {
     static final String OUT_OF_ORDER = "40D4J";
     /**
      * The failures after which the server has rolled the whole transaction back, so that writing the batch again
-     * cannot apply anything twice: out of order, {@code deadlock_detected} (row locks taken by the statement's
-     * parts in an order of the planner's, though every batch sorts its keys) and {@code serialization_failure}.
+     * cannot apply anything twice: out of order (only beside writers of an older release), {@code
+     * deadlock_detected} (not between two batches, which lock their key buckets in one order first, but possible
+     * with other transactions on the same rows) and {@code serialization_failure}.
      */
     private static final Set<String> RETRIED = Set.of(OUT_OF_ORDER, "40P01", "40001");
     /** How often a batch is written again before such a failure is the caller's. */
@@ -74,14 +77,13 @@ final class ConditionalWriter {
         this.records = records;
         String leases = PostgresSchema.table(schema, "datastore4j_leases");
         String changes = PostgresSchema.table(schema, "datastore4j_changes");
-        String positions = PostgresSchema.table(schema, "datastore4j_take_positions");
+        String begin = PostgresSchema.table(schema, "datastore4j_begin_batch");
         String order = PostgresSchema.table(schema, "datastore4j_check_order");
         String columns = "ns, k, rev, schema_version, checksum, value, metadata";
         String values = "ns, k, rev, sv, checksum, val, NULLIF(meta, ''::bytea)";
-        // the positions (and the xid) are taken before anything else: every other CTE reads input first
-        this.main = "WITH input AS (SELECT i.*, p.last - ? + 1 + i.idx AS position FROM (SELECT CASE WHEN ?"
-                + " THEN " + positions
-                + "(?) ELSE 0 END AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
+        // the keys' locks, then the positions (and the xid), before anything else: every other CTE reads input first
+        this.main = "WITH input AS (SELECT i.*, p.last - ? + 1 + i.idx AS position FROM (SELECT " + begin
+                + "(?, ?, ?::varchar[], ?::bytea[]) AS last) p, unnest(?::int[], ?::varchar[], ?::bytea[], ?::boolean[], ?::bigint[],"
                 + " ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bytea[], ?::bytea[])"
                 + " AS i(idx, ns, k, put, expected, fence, rev, sv, checksum, val, meta)),"
                 + " live AS (SELECT l.ns, l.k, l.token FROM " + leases + " l JOIN input i ON l.ns = i.ns AND l.k = i.k"
@@ -221,13 +223,15 @@ final class ConditionalWriter {
                     "int4", "varchar", "bytea", "bool", "int8", "int8", "int8", "int4", "int8", "bytea", "bytea"
                 };
                 statement.setInt(1, size);
-                statement.setBoolean(2, feed);
-                statement.setInt(3, size);
+                statement.setInt(2, size);
+                statement.setBoolean(3, feed);
+                statement.setArray(4, connection.createArrayOf("varchar", ns));
+                statement.setArray(5, connection.createArrayOf("bytea", keys));
                 for (int p = 0; p < arrays.length; p++) {
-                    statement.setArray(p + 4, connection.createArrayOf(types[p], arrays[p]));
+                    statement.setArray(p + 6, connection.createArrayOf(types[p], arrays[p]));
                 }
-                statement.setBoolean(arrays.length + 4, feed);
-                statement.setBoolean(arrays.length + 5, feed);
+                statement.setBoolean(arrays.length + 6, feed);
+                statement.setBoolean(arrays.length + 7, feed);
                 try (ResultSet rows = statement.executeQuery()) {
                     while (rows.next()) {
                         int i = rows.getInt(1);

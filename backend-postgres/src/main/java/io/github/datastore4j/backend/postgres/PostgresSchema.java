@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *       and {@link ConditionalWriter});
  *   <li>{@code datastore4j_leases}: leases and their fencing tokens (see {@link Leases});
  *   <li>from version 2, {@code datastore4j_feed_trimmed} and {@code datastore4j_feed_sweep}, and the changes'
- *       {@code committed_at}: the trimmed feed (see {@link FeedSweep}).
+ *       {@code committed_at}: the trimmed feed (see {@link FeedSweep});
+ *   <li>from version 3, the function {@code datastore4j_begin_batch}: a batch locks its keys' buckets before it takes
+ *       its positions (see {@link ConditionalWriter}).
  * </ul>
  *
  * <p><b>Upgrades.</b> Each version's changes are a step of their own, run in order from the version found, all in
@@ -37,7 +39,9 @@ import org.slf4j.LoggerFactory;
 final class PostgresSchema {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresSchema.class);
     /** The version these tables are at. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** The buckets a batch's keys are locked by ({@code datastore4j_begin_batch}); see {@link ConditionalWriter}. */
+    static final int KEY_BUCKETS = 1024;
 
     private PostgresSchema() {}
 
@@ -77,6 +81,9 @@ final class PostgresSchema {
             }
             if (found < 2) {
                 upgradeToVersion2(ddl, s);
+            }
+            if (found < 3) {
+                upgradeToVersion3(ddl, s, schema);
             }
             ddl.execute("INSERT INTO " + s + ".datastore4j_schema_version (version) SELECT v FROM generate_series("
                     + (found + 1) + ", " + VERSION + ") v ON CONFLICT DO NOTHING");
@@ -140,5 +147,26 @@ final class PostgresSchema {
                 + " below bigint NOT NULL)");
         ddl.execute("CREATE TABLE IF NOT EXISTS " + s + ".datastore4j_feed_sweep (name text PRIMARY KEY,"
                 + " position bigint NOT NULL)");
+    }
+
+    /**
+     * Version 3: {@code datastore4j_begin_batch(n, feed, namespaces, keys)}, the first thing every batch does. It takes
+     * a transaction-level advisory lock per bucket of its keys ({@link #KEY_BUCKETS} per schema, in bucket order, so
+     * two batches never wait for each other in a cycle), then, for a feed, its xid and positions. A write of a key
+     * therefore takes its positions only once every earlier write of that key has ended, and no later position of
+     * the key can commit before it. The locks are per bucket, not per key, so that a batch of any size holds at most
+     * {@link #KEY_BUCKETS} of the server's shared lock table ({@code max_locks_per_transaction} times the
+     * connections); unrelated keys that share a bucket only wait for each other's commit.
+     */
+    private static void upgradeToVersion3(Statement ddl, String s, String schema) throws SQLException {
+        // the two-int4 form: a lock space of its own, apart from the bigint locks of the feed and of the DDL
+        String space = "hashtext('datastore4j.keys:" + schema + "')";
+        ddl.execute("CREATE OR REPLACE FUNCTION " + s + ".datastore4j_begin_batch(n int, feed boolean,"
+                + " namespaces varchar[], written bytea[]) RETURNS bigint LANGUAGE plpgsql AS $$"
+                + " DECLARE bucket int; BEGIN"
+                + " FOR bucket IN SELECT DISTINCT (hashtextextended(w.ns || ':' || encode(w.k, 'hex'), 0) & "
+                + (KEY_BUCKETS - 1) + ")::int FROM unnest(namespaces, written) AS w(ns, k) ORDER BY 1 LOOP"
+                + " PERFORM pg_advisory_xact_lock(" + space + ", bucket); END LOOP;"
+                + " IF feed THEN RETURN " + s + ".datastore4j_take_positions(n); END IF; RETURN 0; END $$");
     }
 }

@@ -219,18 +219,20 @@ class PostgresBackendTest {
 
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
-    @DisplayName("batches of the same keys in shuffled orders from 4 threads all commit: no deadlock reaches a caller")
+    @DisplayName("batches of the same keys in shuffled orders from 8 threads all commit: no deadlock or lost race"
+            + " of positions reaches a caller")
     void shuffledBatchesDoNotDeadlock() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(TestPostgres.freshSchema()))) {
             List<Future<?>> done = new ArrayList<>();
-            CyclicBarrier start = new CyclicBarrier(4);
-            for (int t = 0; t < 4; t++) {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            for (int t = 0; t < threads; t++) {
                 long seed = t;
                 done.add(pool.submit(() -> {
                     java.util.Random random = new java.util.Random(seed);
                     start.await();
-                    for (int i = 0; i < 150; i++) {
+                    for (int i = 0; i < 200; i++) {
                         List<String> keys = new ArrayList<>(List.of("a", "b", "c", "d", "e", "f"));
                         java.util.Collections.shuffle(keys, random);
                         List<ConditionalWrite> batch = new ArrayList<>();

@@ -207,7 +207,8 @@ class PostgresFeedTrimTest {
 
     @Test
     @DisplayName(
-            "a version-1 store is upgraded on open: its records and feed stay, and its feed is trimmed from then on")
+            "a version-1 store is upgraded on open: its records and feed stay, its feed is trimmed and its writes lock"
+                    + " their keys from then on")
     void versionOneIsUpgraded() throws SQLException {
         String schema = TestPostgres.freshSchema();
         try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(schema), AT_ONCE)) {
@@ -219,7 +220,8 @@ class PostgresFeedTrimTest {
                 "DROP TABLE $s.datastore4j_feed_trimmed, $s.datastore4j_feed_sweep",
                 "DROP INDEX $s.datastore4j_changes_key, $s.datastore4j_changes_xid",
                 "ALTER TABLE $s.datastore4j_changes DROP COLUMN committed_at",
-                "DELETE FROM $s.datastore4j_schema_version WHERE version = 2");
+                "DROP FUNCTION $s.datastore4j_begin_batch",
+                "DELETE FROM $s.datastore4j_schema_version WHERE version >= 2");
         try (PostgresBackend backend = PostgresBackend.open(TestPostgres.target(schema), AT_ONCE)) {
             assertThat(backend.read("ns", "k").join().orElseThrow().rev()).isEqualTo(2);
             assertThat(backend.changesAfter("ns", 0, 10).join().changes()).hasSize(2);
@@ -231,7 +233,7 @@ class PostgresFeedTrimTest {
                 ResultSet rows = sql.executeQuery("SELECT array_agg(version ORDER BY version) FROM \"" + schema
                         + "\".datastore4j_schema_version")) {
             rows.next();
-            assertThat((Integer[]) rows.getArray(1).getArray()).containsExactly(1, 2);
+            assertThat((Integer[]) rows.getArray(1).getArray()).containsExactly(1, 2, 3);
         }
     }
 
