@@ -244,20 +244,11 @@ final class SharedNamespace implements AutoCloseable {
         slot.holdUntil(pause, () -> attempt(slot, token, decide, result, found, true, attempt + 1), store.executor());
     }
 
-    /** The follower's sink: one committed change, applied inside its key's slot unless the slot is past it. */
+    /**
+     * The follower's sink: one committed change, applied inside its key's slot unless the slot is past it. The record
+     * is decoded there, after that check: most changes a busy writer's follower reads are its own, already applied.
+     */
     private void apply(Change change) {
-        StoredValue value;
-        try {
-            value = change.record().map(record -> store.value(name, record)).orElse(null);
-        } catch (DatastoreException e) {
-            LOG.error(
-                    "change {} of key '{}' in namespace '{}' cannot be read; the cache keeps the older value: {}",
-                    change.position(),
-                    change.key(),
-                    name,
-                    e.getMessage());
-            return;
-        }
         if (ns.isClosed()) {
             return;
         }
@@ -267,6 +258,18 @@ final class SharedNamespace implements AutoCloseable {
             }
             if (sameRecord(slot.current, change.record())) { // a restart's snapshot holds what the slot holds
                 slot.position = change.position();
+                return;
+            }
+            StoredValue value;
+            try {
+                value = change.record().map(record -> store.value(name, record)).orElse(null);
+            } catch (DatastoreException e) {
+                LOG.error(
+                        "change {} of key '{}' in namespace '{}' cannot be read; the cache keeps the older value: {}",
+                        change.position(),
+                        change.key(),
+                        name,
+                        e.getMessage());
                 return;
             }
             ns.setCurrent(slot, slot.current, ns.withMetadataDefaults(value));

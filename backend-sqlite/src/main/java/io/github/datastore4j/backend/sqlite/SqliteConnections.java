@@ -50,6 +50,9 @@ final class SqliteConnections implements AutoCloseable {
         config.setBusyTimeout(
                 (int) Math.min(Integer.MAX_VALUE, target.busyTimeout().toMillis()));
         config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(target.synchronous()));
+        // no statement here asks for generated keys (a position is read with last_insert_rowid()); with them on, the
+        // driver matches every statement's text against a pattern after it runs
+        config.setGetGeneratedKeys(false);
         Connection connection = config.createConnection("jdbc:sqlite:" + target.file());
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA foreign_keys = OFF");
