@@ -138,16 +138,16 @@ final class SharedCommits implements AutoCloseable {
         ConditionalResult result;
         Optional<ConditionalResult.Conflict>[] conflicts;
         try {
-            result = backend.writeConditionally(writes).get();
+            result = backend.writeConditionallyHere(writes);
             conflicts = conflicts(result, sending.size());
             statistics.commit(writes.size() - result.conflicts().size(), System.nanoTime() - started, false);
         } catch (Exception e) {
             statistics.commit(writes.size(), System.nanoTime() - started, true);
-            Throwable cause =
-                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+            Throwable cause = (e instanceof java.util.concurrent.CompletionException
+                                    || e instanceof java.util.concurrent.ExecutionException)
+                            && e.getCause() != null
+                    ? e.getCause()
+                    : e;
             DatastoreException failure = cause instanceof DatastoreException
                     ? (DatastoreException) cause
                     : new BackendException(

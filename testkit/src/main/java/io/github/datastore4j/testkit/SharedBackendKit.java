@@ -139,7 +139,8 @@ public abstract class SharedBackendKit {
     class ConditionalWrites {
         @Test
         @Timeout(value = 5, unit = TimeUnit.MINUTES)
-        @DisplayName("compare-and-set increments from 4 instances x 4 threads x 250 on one key sum exactly")
+        @DisplayName("compare-and-set increments from 4 instances x 4 threads x 250 on one key sum exactly, half of the"
+                + " threads answered on their own thread (writeConditionallyHere)")
         void concurrentIncrementsSumExactly() throws Exception {
             int threads = 4;
             int perThread = 250;
@@ -149,9 +150,10 @@ public abstract class SharedBackendKit {
                 List<Future<Integer>> retries = new ArrayList<>();
                 for (SharedBackend backend : instances) {
                     for (int t = 0; t < threads; t++) {
+                        boolean here = t % 2 == 1;
                         retries.add(pool.submit(() -> {
                             start.await();
-                            return increment(backend, perThread);
+                            return increment(backend, perThread, here);
                         }));
                     }
                 }
@@ -168,19 +170,24 @@ public abstract class SharedBackendKit {
             }
         }
 
-        /** Increments {@code counter} {@code times} by compare-and-set; returns how many conflicts it retried. */
-        private int increment(SharedBackend backend, int times) {
+        /**
+         * Increments {@code counter} {@code times} by compare-and-set, through {@link
+         * SharedBackend#writeConditionallyHere} if {@code here}; returns how many conflicts it retried.
+         */
+        private int increment(SharedBackend backend, int times, boolean here) {
             int conflicts = 0;
             Optional<Record> current = backend.read("ns", "counter").join();
             for (int done = 0; done < times; ) {
                 long rev = current.map(Record::rev).orElse(0L);
                 long value = current.map(r -> Long.parseLong(text(r))).orElse(0L);
-                ConditionalResult result = backend.writeConditionally(List.of(put(
-                                "counter",
-                                rev + 1,
-                                Long.toString(value + 1),
-                                current.isPresent() ? rev : ConditionalWrite.ABSENT)))
-                        .join();
+                List<ConditionalWrite> batch = List.of(put(
+                        "counter",
+                        rev + 1,
+                        Long.toString(value + 1),
+                        current.isPresent() ? rev : ConditionalWrite.ABSENT));
+                ConditionalResult result = here
+                        ? backend.writeConditionallyHere(batch)
+                        : backend.writeConditionally(batch).join();
                 if (result.conflicts().isEmpty()) {
                     done++;
                     current = Optional.of(record("ns", "counter", rev + 1, Long.toString(value + 1)));
@@ -190,6 +197,23 @@ public abstract class SharedBackendKit {
                 }
             }
             return conflicts;
+        }
+
+        @Test
+        @DisplayName("writeConditionallyHere fails as writeConditionally's future does, unwrapped: two writes of one"
+                + " key are refused")
+        void writeHereFailsUnwrapped() {
+            List<ConditionalWrite> twice = List.of(
+                    put("twice", 1, "1", ConditionalWrite.ABSENT), put("twice", 1, "2", ConditionalWrite.ABSENT));
+            assertThatThrownBy(() -> instances.get(0).writeConditionallyHere(twice))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("twice");
+            assertThat(instances.get(0).read("ns", "twice").join()).isEmpty();
+            assertThat(instances
+                            .get(0)
+                            .writeConditionallyHere(List.of(put("twice", 1, "1", ConditionalWrite.ABSENT)))
+                            .conflicts())
+                    .isEmpty();
         }
 
         @Test

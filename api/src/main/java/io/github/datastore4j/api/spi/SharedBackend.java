@@ -53,6 +53,26 @@ public interface SharedBackend extends Backend {
     CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch);
 
     /**
+     * {@link #writeConditionally}, answered on the calling thread, for a caller that would only wait for the future
+     * (the engine's commit thread). Same guarantees; the backend may commit on this thread, saving the hand-offs to a
+     * writer thread of its own and back, or commit other callers' queued work in the same transaction. The default
+     * waits for {@link #writeConditionally}.
+     *
+     * @throws RuntimeException what {@link #writeConditionally}'s future would fail with (a {@link
+     *     io.github.datastore4j.api.DatastoreException} for the backend's failures), not wrapped
+     */
+    default ConditionalResult writeConditionallyHere(List<ConditionalWrite> batch) {
+        try {
+            return writeConditionally(batch).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Moves a damaged record aside, as {@link Backend#quarantine} does, as a delete of its key: in one transaction it
      * is removed, kept where the returned text says, and its removal is a change in the feed, so that the other
      * processes drop the key too. Another process may have written a good record since this one read the damaged

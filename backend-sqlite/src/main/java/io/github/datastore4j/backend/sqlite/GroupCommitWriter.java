@@ -6,12 +6,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one writer of this process: a thread of its own with the one write connection, that commits every queued
- * piece of work (a conditional batch, a lease, a quarantine, a sweep) in as few transactions as it can.
+ * The one writer of this process: the one write connection, on which every queued piece of work (a conditional
+ * batch, a lease, a quarantine, a sweep) is committed in as few transactions as it can.
  *
  * <p>Each transaction starts with {@code BEGIN IMMEDIATE}, which takes SQLite's write lock at once, waiting up to
  * {@code busy_timeout} for another process's writer: a deferred transaction that reads first and upgrades later can
@@ -20,7 +23,15 @@ import java.util.concurrent.TimeUnit;
  * that fails is undone alone and the others commit; after the {@code COMMIT} (forced to disk with {@code
  * synchronous=FULL}) every piece's future completes, then {@code afterCommit} runs (the wake-up signal).
  *
- * <p><b>Concurrency contract.</b> {@link #submit} is thread-safe; the work itself runs on the writer thread only.
+ * <p><b>Who commits.</b> The connection is used under one lock, by the writer thread or by a caller of {@link #call}.
+ * {@link #submit} queues a piece and wakes the writer thread, which commits everything queued by the time it has the
+ * lock: the caller never blocks. {@link #call} is for a caller that would only wait: if no one is committing, it
+ * commits the queue on its own thread, its piece with whatever else is queued, with no hand-off to the writer thread
+ * and back (two thread switches, a large part of a lone writer's durable write on a busy machine); otherwise it
+ * leaves its piece to the writer thread and waits.
+ *
+ * <p><b>Concurrency contract.</b> Both are thread-safe. Bodies run under the lock, one at a time; a body that submits
+ * or calls only queues (it would otherwise open a transaction inside its own).
  */
 final class GroupCommitWriter implements AutoCloseable {
     /** Pieces of work in one transaction, at most. */
@@ -30,6 +41,11 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Connection connection;
     private final Runnable afterCommit;
     private final LinkedBlockingQueue<Work<?>> queue = new LinkedBlockingQueue<>();
+    /** Held while the connection is in use: by the writer thread, or by a caller of {@link #call}. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Released when a piece is queued for the writer thread. */
+    private final Semaphore wake = new Semaphore(0);
+
     private final Thread thread;
     private volatile boolean closed;
 
@@ -53,6 +69,42 @@ final class GroupCommitWriter implements AutoCloseable {
 
     /** Queues {@code body}; the future completes once its transaction committed (or fails with what failed). */
     <T> CompletableFuture<T> submit(String what, Body<T> body) {
+        CompletableFuture<T> result = enqueue(what, body);
+        wake.release();
+        return result;
+    }
+
+    /**
+     * Runs {@code body} in a committed transaction and returns its result, committing on this thread if no one else
+     * is committing.
+     *
+     * @throws RuntimeException what the piece failed with (as {@link #submit}'s future would), not wrapped
+     */
+    <T> T call(String what, Body<T> body) {
+        CompletableFuture<T> result = enqueue(what, body);
+        if (!lock.isHeldByCurrentThread() && lock.tryLock()) {
+            try {
+                commitQueued();
+            } finally {
+                lock.unlock();
+            }
+            if (!queue.isEmpty()) {
+                wake.release(); // queued while this thread committed: the writer thread takes it
+            }
+        } else {
+            wake.release();
+        }
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    private <T> CompletableFuture<T> enqueue(String what, Body<T> body) {
         CompletableFuture<T> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new IllegalStateException("sqlite: " + target.shown() + " is closed"));
@@ -66,23 +118,39 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void run() {
-        List<Work<?>> group = new ArrayList<>();
         while (!closed) {
             try {
-                Work<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                if (!wake.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                group.add(first);
-                queue.drainTo(group, GROUP - 1);
-                commit(group);
+                wake.drainPermits(); // one pass commits everything queued so far
             } catch (InterruptedException e) {
                 break;
+            }
+            lock.lock();
+            try {
+                commitQueued();
+            } finally {
+                lock.unlock();
+            }
+        }
+        failQueued();
+    }
+
+    /** Under the lock: commits what is queued, a group at a time, until the queue is empty. */
+    private void commitQueued() {
+        List<Work<?>> group = new ArrayList<>();
+        while (!closed) {
+            queue.drainTo(group, GROUP);
+            if (group.isEmpty()) {
+                return;
+            }
+            try {
+                commit(group);
             } finally {
                 group.clear();
             }
         }
-        failQueued();
     }
 
     private void commit(List<Work<?>> group) {
@@ -168,11 +236,16 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        failQueued();
+        lock.lock(); // a caller may be committing on its own thread: let it finish
         try {
-            connection.close();
-        } catch (SQLException e) {
-            // closing: nothing is left to do with it
+            failQueued();
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // closing: nothing is left to do with it
+            }
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -218,6 +218,17 @@ final class SqliteBackend implements SharedBackend {
         });
     }
 
+    /** Commits on the calling thread when no other is committing ({@link GroupCommitWriter#call}). */
+    @Override
+    public ConditionalResult writeConditionallyHere(List<ConditionalWrite> batch) {
+        ConditionalWrite.requireOneWritePerKey(batch);
+        if (closed) {
+            throw closedFailure();
+        }
+        return writer.call(
+                "write " + batch.size() + " changes conditionally", c -> ConditionalWriter.write(c, batch, true));
+    }
+
     @Override
     public CompletableFuture<Void> scan(String namespace, Consumer<? super Record> sink) {
         return read("scan namespace '" + namespace + "'", c -> {
