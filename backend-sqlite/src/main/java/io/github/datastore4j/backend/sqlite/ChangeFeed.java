@@ -69,11 +69,19 @@ final class ChangeFeed {
         return new ChangePage(changes, next);
     }
 
+    /** The query of {@link #head(PreparedStatement)}. */
+    static final String HEAD = "SELECT seq FROM sqlite_sequence WHERE name = 'datastore4j_changes'";
+
     /** The position of the last committed change, {@code 0} if none, as the connection's transaction sees it. */
     static long head(Connection connection) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT seq FROM sqlite_sequence WHERE name = 'datastore4j_changes'");
-                ResultSet rows = select.executeQuery()) {
+        try (PreparedStatement select = connection.prepareStatement(HEAD)) {
+            return head(select);
+        }
+    }
+
+    /** {@link #head(Connection)} with {@link #HEAD} prepared. */
+    static long head(PreparedStatement select) throws SQLException {
+        try (ResultSet rows = select.executeQuery()) {
             return rows.next() ? rows.getLong(1) : 0;
         }
     }

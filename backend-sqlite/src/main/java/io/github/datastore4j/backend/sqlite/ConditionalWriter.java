@@ -21,28 +21,66 @@ import java.util.Optional;
  * <p>For each write: its key's live lease is checked against its fencing token (with this machine's clock, the one
  * clock every process of the store reads); then its revision; then it is applied, with a change row in the feed.
  *
- * <p><b>Concurrency contract.</b> Stateless; each call uses the connection it is given, on the writer thread.
+ * <p>Each write reads its record and its key's live lease in one statement; the statements stay prepared ({@link
+ * StatementCache}).
+ *
+ * <p><b>Concurrency contract.</b> Not thread-safe: one per write connection, used inside its transactions only
+ * ({@link GroupCommitWriter} runs one body at a time).
  */
 final class ConditionalWriter {
     private static final String COLUMNS = "k, rev, schema_version, checksum, value, metadata";
+    /** A key's record (its columns null if none) and the token of its live lease (null if none), in one row. */
+    private static final String FIND = "SELECT r.k, r.rev, r.schema_version, r.checksum, r.value, r.metadata, l.token"
+            + " FROM (SELECT ? AS ns, ? AS k) w LEFT JOIN datastore4j_records r ON r.ns = w.ns AND r.k = w.k"
+            + " LEFT JOIN datastore4j_leases l ON l.ns = w.ns AND l.k = w.k AND l.expires_at > ?";
 
-    private ConditionalWriter() {}
+    private static final String UPSERT =
+            "INSERT OR REPLACE INTO datastore4j_records (ns, " + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String PUT_CHANGE =
+            "INSERT INTO datastore4j_changes (ns, " + COLUMNS + ", committed_at)" + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String DELETE = "DELETE FROM datastore4j_records WHERE ns = ? AND k = ?";
+    private static final String DELETE_CHANGE =
+            "INSERT INTO datastore4j_changes (ns, k, committed_at) VALUES (?, ?, ?)";
+    /**
+     * The position just taken. (Not {@code INSERT … RETURNING}: when its step fails, on a full disk, the driver reports
+     * a result set that is not executing instead of SQLite's error.)
+     */
+    private static final String POSITION = "SELECT last_insert_rowid()";
+
+    /** The write connection's statements ({@link GroupCommitWriter#statements()}). */
+    private final StatementCache statements;
+
+    ConditionalWriter(StatementCache statements) {
+        this.statements = statements;
+    }
 
     /**
      * Applies the writes of {@code batch} whose conditions hold; {@code fenced} false skips the lease check (an
      * unconditional {@link io.github.datastore4j.api.spi.Backend#write}).
      */
-    static ConditionalResult write(Connection connection, List<ConditionalWrite> batch, boolean fenced)
-            throws SQLException {
+    ConditionalResult write(List<ConditionalWrite> batch, boolean fenced) throws SQLException {
         long now = System.currentTimeMillis();
         List<ConditionalResult.Conflict> conflicts = new ArrayList<>();
         List<Long> positions = new ArrayList<>(batch.size());
         long last = 0;
+        PreparedStatement find = statements.prepare(FIND);
         for (int i = 0; i < batch.size(); i++) {
             ConditionalWrite write = batch.get(i);
             Mutation mutation = write.mutation();
-            Optional<Record> found = read(connection, mutation.namespace(), mutation.key());
-            if (fenced && !Leases.admits(connection, mutation.namespace(), mutation.key(), write.fencingToken(), now)) {
+            find.setString(1, mutation.namespace());
+            find.setBytes(2, key(mutation.key()));
+            find.setLong(3, now);
+            Optional<Record> found;
+            long lease;
+            try (ResultSet rows = find.executeQuery()) {
+                rows.next();
+                found = rows.getBytes(1) == null ? Optional.empty() : Optional.of(record(rows, 1));
+                lease = rows.getLong(7);
+                if (rows.wasNull()) {
+                    lease = ConditionalWrite.NO_FENCE;
+                }
+            }
+            if (fenced && lease != write.fencingToken()) { // no live lease: only an unfenced write; else its token
                 conflicts.add(new ConditionalResult.Conflict(i, found, true));
                 positions.add(0L);
                 continue;
@@ -57,52 +95,43 @@ final class ConditionalWriter {
                 positions.add(0L);
                 continue;
             }
-            long position = apply(connection, mutation, found.isPresent(), now);
+            long position = apply(mutation, found.isPresent(), now);
             positions.add(position);
             last = Math.max(last, position);
         }
         if (last == 0) {
-            last = ChangeFeed.head(connection);
+            last = ChangeFeed.head(statements.prepare(ChangeFeed.HEAD));
         }
         return new ConditionalResult(conflicts, last, positions);
     }
 
     /** Applies {@code mutation} and appends its change; its position, or 0 for a delete of nothing. */
-    static long apply(Connection connection, Mutation mutation, boolean exists, long now) throws SQLException {
+    long apply(Mutation mutation, boolean exists, long now) throws SQLException {
         byte[] key = key(mutation.key());
+        PreparedStatement change;
         if (mutation instanceof Mutation.Put put) {
             Record record = put.record();
-            try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO datastore4j_records"
-                    + " (ns, " + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                bind(upsert, put.namespace(), key, record);
-                upsert.executeUpdate();
-            }
-            try (PreparedStatement change = connection.prepareStatement("INSERT INTO datastore4j_changes (ns, "
-                    + COLUMNS + ", committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                bind(change, put.namespace(), key, record);
-                change.setLong(8, now);
-                change.executeUpdate();
-            }
+            PreparedStatement upsert = statements.prepare(UPSERT);
+            bind(upsert, put.namespace(), key, record);
+            upsert.executeUpdate();
+            change = statements.prepare(PUT_CHANGE);
+            bind(change, put.namespace(), key, record);
+            change.setLong(8, now);
         } else {
             if (!exists) {
                 return 0;
             }
-            try (PreparedStatement delete =
-                    connection.prepareStatement("DELETE FROM datastore4j_records WHERE ns = ? AND k = ?")) {
-                delete.setString(1, mutation.namespace());
-                delete.setBytes(2, key);
-                delete.executeUpdate();
-            }
-            try (PreparedStatement change = connection.prepareStatement(
-                    "INSERT INTO datastore4j_changes (ns, k, committed_at) VALUES (?, ?, ?)")) {
-                change.setString(1, mutation.namespace());
-                change.setBytes(2, key);
-                change.setLong(3, now);
-                change.executeUpdate();
-            }
+            PreparedStatement delete = statements.prepare(DELETE);
+            delete.setString(1, mutation.namespace());
+            delete.setBytes(2, key);
+            delete.executeUpdate();
+            change = statements.prepare(DELETE_CHANGE);
+            change.setString(1, mutation.namespace());
+            change.setBytes(2, key);
+            change.setLong(3, now);
         }
-        try (PreparedStatement rowid = connection.prepareStatement("SELECT last_insert_rowid()");
-                ResultSet rows = rowid.executeQuery()) {
+        change.executeUpdate();
+        try (ResultSet rows = statements.prepare(POSITION).executeQuery()) {
             rows.next();
             return rows.getLong(1);
         }

@@ -39,6 +39,9 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final SqliteTarget target;
     private final Connection connection;
+    /** The write connection's kept statements: the transactions' own, and the bodies' ({@link #statements()}). */
+    private final StatementCache statements;
+
     private final Runnable afterCommit;
     private final LinkedBlockingQueue<Work<?>> queue = new LinkedBlockingQueue<>();
     /** Held while the connection is in use: by the writer thread, or by a caller of {@link #call}. */
@@ -60,11 +63,19 @@ final class GroupCommitWriter implements AutoCloseable {
     GroupCommitWriter(SqliteTarget target, Connection connection, Runnable afterCommit) {
         this.target = target;
         this.connection = connection;
+        this.statements = new StatementCache(connection);
         this.afterCommit = afterCommit;
         this.thread = new Thread(
                 this::run, "datastore4j-sqlite-writer " + target.file().getFileName());
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * The write connection's kept statements, for bodies to use inside their transaction; cleared after any failure.
+     */
+    StatementCache statements() {
+        return statements;
     }
 
     /** Queues {@code body}; the future completes once its transaction committed (or fails with what failed). */
@@ -156,35 +167,47 @@ final class GroupCommitWriter implements AutoCloseable {
     private void commit(List<Work<?>> group) {
         List<Object> results = new ArrayList<>(group.size());
         List<Throwable> failures = new ArrayList<>(group.size());
+        // a piece alone needs no savepoint: if it fails, the whole transaction is its to roll back
+        boolean alone = group.size() == 1;
         try (Statement statement = connection.createStatement()) {
-            statement.execute("BEGIN IMMEDIATE");
+            statements.prepare("BEGIN IMMEDIATE").execute();
             try {
                 for (Work<?> work : group) {
-                    statement.execute("SAVEPOINT piece");
+                    if (!alone) {
+                        statements.prepare("SAVEPOINT piece").execute();
+                    }
                     try {
                         results.add(work.body().run(connection));
                         failures.add(null);
-                        statement.execute("RELEASE piece");
+                        if (!alone) {
+                            statements.prepare("RELEASE piece").execute();
+                        }
                     } catch (SQLException | RuntimeException e) {
+                        statements.clear();
+                        if (alone) {
+                            SqliteConnections.rollBack(statement);
+                            work.result().completeExceptionally(failure(work, e));
+                            return;
+                        }
                         undo(statement, e);
                         results.add(null);
-                        failures.add(
-                                e instanceof SQLException sql
-                                        ? SqliteConnections.failure(target, work.what(), sql)
-                                        : e);
+                        failures.add(failure(work, e));
                     }
                 }
-                statement.execute("COMMIT");
+                statements.prepare("COMMIT").execute();
             } catch (SQLException | RuntimeException e) {
+                statements.clear();
                 SqliteConnections.rollBack(statement);
                 throw e;
             }
         } catch (SQLException e) {
+            statements.clear();
             for (Work<?> work : group) {
                 work.result().completeExceptionally(SqliteConnections.failure(target, work.what(), e));
             }
             return;
         } catch (RuntimeException e) {
+            statements.clear();
             group.forEach(work -> work.result().completeExceptionally(e));
             return;
         }
@@ -192,6 +215,10 @@ final class GroupCommitWriter implements AutoCloseable {
             complete(group.get(i), results.get(i), failures.get(i));
         }
         afterCommit.run();
+    }
+
+    private Throwable failure(Work<?> work, Exception e) {
+        return e instanceof SQLException sql ? SqliteConnections.failure(target, work.what(), sql) : e;
     }
 
     /**

@@ -14,13 +14,15 @@ import java.util.Optional;
  * transaction: only while the key still has the damaged revision and no live lease, and the removal is a change in
  * the feed, so that every other process drops the key too.
  *
- * <p><b>Concurrency contract.</b> Stateless; each call uses the connection it is given, on the writer thread.
+ * <p><b>Concurrency contract.</b> Stateless; each call uses the write connection it is given (and its {@link
+ * ConditionalWriter}) inside a transaction of {@link GroupCommitWriter}.
  */
 final class Quarantine {
     private Quarantine() {}
 
     /** Moves {@code entry}'s record aside; where it went, or why it stayed. */
-    static String move(Connection connection, Damaged entry, String shown) throws SQLException {
+    static String move(Connection connection, ConditionalWriter writer, Damaged entry, String shown)
+            throws SQLException {
         String key = entry.key();
         Optional<Record> found = ConditionalWriter.read(connection, entry.namespace(), key);
         if (found.isEmpty()) {
@@ -48,7 +50,7 @@ final class Quarantine {
             copy.setLong(9, now);
             copy.executeUpdate();
         }
-        ConditionalWriter.apply(connection, Mutation.delete(entry.namespace(), key), true, now);
+        writer.apply(Mutation.delete(entry.namespace(), key), true, now);
         return "table datastore4j_quarantine of " + shown;
     }
 }

@@ -53,6 +53,9 @@ final class SqliteBackend implements SharedBackend {
     private final SqliteTarget target;
     private final SqliteConnections connections;
     private final GroupCommitWriter writer;
+    /** The conditional writes of the write connection: used only inside the writer's transactions. */
+    private final ConditionalWriter conditional;
+
     private final ChangeSignal signal;
     private final FeedSweep sweep;
     private final ScheduledExecutorService sweeper;
@@ -64,6 +67,7 @@ final class SqliteBackend implements SharedBackend {
         this.signal = new ChangeSignal(connections, target.shown());
         this.sweep = new FeedSweep(target.retention());
         this.writer = new GroupCommitWriter(target, writeConnection, signal::fire);
+        this.conditional = new ConditionalWriter(writer.statements());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(
                     task, "datastore4j-sqlite-feed-sweep " + target.file().getFileName());
@@ -194,7 +198,7 @@ final class SqliteBackend implements SharedBackend {
         return write("write " + batch.size() + " changes", c -> {
             // refused whole, nothing written, if a live lease holds one of its keys (SharedBackend's rule): the
             // exception rolls this piece of the group commit back
-            ConditionalWrite.refuseIfLeased(writes, ConditionalWriter.write(c, writes, true));
+            ConditionalWrite.refuseIfLeased(writes, conditional.write(writes, true));
             return null;
         });
     }
@@ -212,7 +216,7 @@ final class SqliteBackend implements SharedBackend {
             return CompletableFuture.failedFuture(e);
         }
         return write("write " + batch.size() + " changes conditionally", c -> {
-            ConditionalResult result = ConditionalWriter.write(c, batch, true);
+            ConditionalResult result = conditional.write(batch, true);
             beforeCommit.run();
             return result;
         });
@@ -225,8 +229,7 @@ final class SqliteBackend implements SharedBackend {
         if (closed) {
             throw closedFailure();
         }
-        return writer.call(
-                "write " + batch.size() + " changes conditionally", c -> ConditionalWriter.write(c, batch, true));
+        return writer.call("write " + batch.size() + " changes conditionally", c -> conditional.write(batch, true));
     }
 
     @Override
@@ -256,7 +259,7 @@ final class SqliteBackend implements SharedBackend {
         if (entry.key() == null) {
             return CompletableFuture.completedFuture("nothing: a row of datastore4j_records always has a key");
         }
-        return write("quarantine " + entry.describe(), c -> Quarantine.move(c, entry, target.shown()));
+        return write("quarantine " + entry.describe(), c -> Quarantine.move(c, conditional, entry, target.shown()));
     }
 
     @Override
