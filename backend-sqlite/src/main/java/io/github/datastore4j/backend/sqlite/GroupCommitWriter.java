@@ -31,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * leaves its piece to the writer thread and waits.
  *
  * <p><b>Concurrency contract.</b> Both are thread-safe. Bodies run under the lock, one at a time; a body that submits
- * or calls only queues (it would otherwise open a transaction inside its own).
+ * only queues (its piece commits in a later transaction), and one that calls is refused.
  */
 final class GroupCommitWriter implements AutoCloseable {
     /** Pieces of work in one transaction, at most. */
@@ -89,11 +89,16 @@ final class GroupCommitWriter implements AutoCloseable {
      * Runs {@code body} in a committed transaction and returns its result, committing on this thread if no one else
      * is committing.
      *
+     * @throws IllegalStateException if called from a body: its transaction is open, so the piece could never commit
      * @throws RuntimeException what the piece failed with (as {@link #submit}'s future would), not wrapped
      */
     <T> T call(String what, Body<T> body) {
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("sqlite: " + target.shown() + ": " + what + " was called from inside"
+                    + " another piece's transaction; a body may only submit");
+        }
         CompletableFuture<T> result = enqueue(what, body);
-        if (!lock.isHeldByCurrentThread() && lock.tryLock()) {
+        if (lock.tryLock()) {
             try {
                 commitQueued();
             } finally {
