@@ -54,7 +54,7 @@ final class BlockingDatastore implements Datastore {
                     + " wait predicate, a listener or a stage run by a change; nothing was done. Use async() there"
                     + " (its write runs after the current operation), or make the call after the operation");
         }
-        CompletableFuture<T> future = call.get();
+        CompletableFuture<T> future = SharedCommits.startedByWaitingCaller(call); // its write may commit here
         try {
             return future.get();
         } catch (ExecutionException e) {

@@ -102,8 +102,8 @@ final class KeySlot {
 
     /**
      * Drain thread only, from inside an op: once the op returns, the slot runs nothing else until {@code until}
-     * completes; then {@code then} runs as the rest of the op, inside the slot, on {@code executor}, and the slot
-     * goes on draining there. Ops queued meanwhile wait their turn; a submitter never blocks. {@code then} may hold
+     * completes; then {@code then} runs as the rest of the op, inside the slot, on {@code executor} (or on this thread
+     * if {@code until} is complete by the time the op returns), and the slot goes on draining there. Ops queued meanwhile wait their turn; a submitter never blocks. {@code then} may hold
      * again.
      */
     void holdUntil(CompletableFuture<?> until, Runnable then, Executor executor) {
@@ -133,20 +133,26 @@ final class KeySlot {
         }
     }
 
-    /** Runs {@code op}; false if it left the slot held, to be resumed when its hold completes. */
+    /**
+     * Runs {@code op}; false if it left the slot held, to be resumed when its hold completes. A hold already complete
+     * when the op returns (a commit sent from this thread) goes on here, without a hand-over.
+     */
     private boolean runHeld(Runnable op) {
         op.run();
-        if (hold == null) {
-            return true;
+        while (hold != null) {
+            CompletableFuture<?> until = hold;
+            Runnable then = afterHold;
+            Executor executor = resumeOn;
+            hold = null;
+            afterHold = null;
+            resumeOn = null;
+            if (!until.isDone()) {
+                until.whenCompleteAsync((result, failure) -> resume(then), executor);
+                return false;
+            }
+            then.run();
         }
-        CompletableFuture<?> until = hold;
-        Runnable then = afterHold;
-        Executor executor = resumeOn;
-        hold = null;
-        afterHold = null;
-        resumeOn = null;
-        until.whenCompleteAsync((result, failure) -> resume(then), executor);
-        return false;
+        return true;
     }
 
     /** The rest of a held op, and then the rest of the queue, on the resuming thread. */

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +29,15 @@ import org.slf4j.LoggerFactory;
  * after {@code COMMIT} was sent) cannot be told apart from one that did not, and re-deciding it on the record found
  * would apply an increment twice. Each write of the batch fails with {@code BACKEND} saying so; the caller decides.
  *
+ * <p><b>A waiting caller sends its own write.</b> A blocking call ({@link #startedByWaitingCaller}) whose write finds
+ * nothing queued and no commit under way sends that write from its own thread, so a lone writer's commit costs no
+ * hand-over to the commit thread and back; a write that finds others commits with them, in the next batch. One
+ * batch is sent at a time either way.
+ *
  * <p><b>Concurrency contract.</b> {@link #submit} may be called from any thread; a key must not have two writes
  * queued at once (the engine holds the key's slot until its write is answered). The thread starts on first use and
- * stops on {@link #close()}, which first sends everything already submitted. Futures complete on that thread.
+ * stops on {@link #close()}, which first sends everything already submitted and waits for a caller's send under way.
+ * Futures complete on the thread that sent them: the commit thread, or the waiting caller's.
  */
 final class SharedCommits implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SharedCommits.class);
@@ -54,6 +62,12 @@ final class SharedCommits implements AutoCloseable {
 
     private static final Pending STOP = new Pending(null, null);
 
+    /** Per thread: whether it is starting a call it will then block on, so that the call's write may be sent here. */
+    private static final ThreadLocal<boolean[]> CALLER_WAITS = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /** Held while a batch is being sent: by the commit thread from taking it to its answer, or by a waiting caller. */
+    private final ReentrantLock sender = new ReentrantLock();
+
     private final SharedBackend backend;
     private final String uri;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -72,11 +86,42 @@ final class SharedCommits implements AutoCloseable {
     }
 
     /**
-     * Queues {@code write}; the future completes once the backend answered it.
+     * Starts a call whose caller then blocks on what it returns: the first write the call submits from this thread
+     * may be sent from it, if nothing else is being sent.
+     */
+    static <T> T startedByWaitingCaller(Supplier<T> start) {
+        boolean[] waits = CALLER_WAITS.get();
+        waits[0] = true;
+        try {
+            return start.get();
+        } finally {
+            waits[0] = false;
+        }
+    }
+
+    /**
+     * Queues {@code write} (or, for a waiting caller with no one else committing, sends it); the future completes once
+     * the backend answered it.
      *
      * @throws IllegalStateException if closed
      */
     CompletableFuture<Answer> submit(ConditionalWrite write) {
+        boolean[] waits = CALLER_WAITS.get();
+        if (waits[0]) {
+            waits[0] = false; // one write per blocking call: whatever else the call's thread submits is queued
+            if (queue.isEmpty() && sender.tryLock()) {
+                try {
+                    if (closed) {
+                        throw new IllegalStateException("closed");
+                    }
+                    CompletableFuture<Answer> answer = new CompletableFuture<>();
+                    send(List.of(new Pending(write, answer)));
+                    return answer;
+                } finally {
+                    sender.unlock();
+                }
+            }
+        }
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         synchronized (this) {
             if (closed) {
@@ -104,31 +149,44 @@ final class SharedCommits implements AutoCloseable {
                     batch.addAll(next);
                     next.clear();
                 }
-                queue.drainTo(batch, MAX_WRITES_PER_COMMIT - batch.size());
             } catch (InterruptedException e) {
                 continue; // only close() stops the thread, through STOP
             }
-            boolean stop = batch.remove(STOP);
-            // two writes of one key cannot share a batch; the engine never queues them, but a later one waits anyway
-            Set<String> keys = new HashSet<>();
-            List<Pending> sending = new ArrayList<>(batch.size());
-            for (Pending pending : batch) {
-                String key = pending.write.mutation().namespace()
-                        + '\0'
-                        + pending.write.mutation().key();
-                (keys.add(key) ? sending : next).add(pending);
-            }
-            batch.clear();
-            if (!sending.isEmpty()) {
-                send(sending);
-            }
-            if (stop && next.isEmpty() && queue.isEmpty()) {
-                return;
-            }
-            if (stop) {
-                queue.add(STOP);
+            sender.lock(); // at once, so that a waiting caller does not send past the batch
+            try {
+                queue.drainTo(batch, MAX_WRITES_PER_COMMIT - batch.size());
+                if (sendBatch(batch, next)) {
+                    return;
+                }
+            } finally {
+                sender.unlock();
             }
         }
+    }
+
+    /** Commit thread, holding the sender: sends {@code batch} and empties it; whether the thread stops. */
+    private boolean sendBatch(List<Pending> batch, List<Pending> next) {
+        boolean stop = batch.remove(STOP);
+        // two writes of one key cannot share a batch; the engine never queues them, but a later one waits anyway
+        Set<String> keys = new HashSet<>();
+        List<Pending> sending = new ArrayList<>(batch.size());
+        for (Pending pending : batch) {
+            String key = pending.write.mutation().namespace()
+                    + '\0'
+                    + pending.write.mutation().key();
+            (keys.add(key) ? sending : next).add(pending);
+        }
+        batch.clear();
+        if (!sending.isEmpty()) {
+            send(sending);
+        }
+        if (stop && next.isEmpty() && queue.isEmpty()) {
+            return true;
+        }
+        if (stop) {
+            queue.add(STOP);
+        }
+        return false;
     }
 
     private void send(List<Pending> sending) {
@@ -197,6 +255,7 @@ final class SharedCommits implements AutoCloseable {
             }
             closed = true;
             if (!started) {
+                awaitCallersSend();
                 return;
             }
             queue.add(STOP);
@@ -206,5 +265,12 @@ final class SharedCommits implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        awaitCallersSend();
+    }
+
+    /** Returns once no waiting caller is sending: one that checked {@code closed} before close set it. */
+    private void awaitCallersSend() {
+        sender.lock();
+        sender.unlock();
     }
 }

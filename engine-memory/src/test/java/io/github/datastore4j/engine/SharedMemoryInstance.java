@@ -96,6 +96,7 @@ final class SharedMemoryInstance implements SharedBackend {
     private boolean hintPending;
     private Thread hintThread;
     private volatile boolean closed;
+    private volatile Thread lastWriter;
 
     SharedMemoryInstance(SharedMemoryStore store, int number) {
         this.store = store;
@@ -124,6 +125,11 @@ final class SharedMemoryInstance implements SharedBackend {
             throw new IllegalStateException(this + " already holds its next batch");
         }
         return hold;
+    }
+
+    /** The thread that called {@code writeConditionally} last, or null before the first call. */
+    Thread lastWriter() {
+        return lastWriter;
     }
 
     /** Makes the next {@code times} calls of {@code call} fail, doing nothing, as over a dropped connection. */
@@ -205,6 +211,7 @@ final class SharedMemoryInstance implements SharedBackend {
 
     @Override
     public CompletableFuture<ConditionalResult> writeConditionally(List<ConditionalWrite> batch) {
+        lastWriter = Thread.currentThread();
         return call(
                 Call.WRITE_CONDITIONALLY,
                 "write a batch conditionally",

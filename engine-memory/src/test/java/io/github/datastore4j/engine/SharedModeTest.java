@@ -315,6 +315,48 @@ class SharedModeTest {
     }
 
     @Test
+    @DisplayName("a lone blocking write commits on its caller's thread; an async one never does")
+    void aLoneBlockingWriteCommitsOnItsCallersThread() throws Exception {
+        Datastore a = process().datastore("inline");
+        a.set("k", 1);
+        assertThat(instanceOf(0).lastWriter()).as("blocking set").isSameAs(Thread.currentThread());
+        assertThat(a.increment("n", 2)).isEqualTo(2);
+        assertThat(instanceOf(0).lastWriter()).as("blocking increment").isSameAs(Thread.currentThread());
+        a.async().set("k", 2).get(30, TimeUnit.SECONDS);
+        assertThat(instanceOf(0).lastWriter()).as("async set").isNotSameAs(Thread.currentThread());
+        assertThat(a.getLatest("k").orElseThrow().value().asInt()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("a blocking write that finds a commit under way waits for the next batch instead of passing it")
+    void aBlockingWriteDoesNotPassACommitUnderWay() throws Exception {
+        Storage storage = process();
+        Datastore a = storage.datastore("inline");
+        SharedMemoryInstance.HeldBatch held = instanceOf(0).holdNextBatch();
+        CompletableFuture<Document> first = a.async().set("first", 1);
+        held.awaitHeld(WAIT);
+        Thread writer = instanceOf(0).lastWriter();
+        CompletableFuture<Document> second = CompletableFuture.supplyAsync(() -> a.set("second", 1));
+        // the second write is queued behind the held batch: the commit thread sends it once the batch is answered
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (storage.statistics().commits().queued() < 2) {
+            assertThat(System.nanoTime()).as("the second write is queued").isLessThan(deadline);
+            assertThat(second).as("the second write, while the first is held").isNotDone();
+            Thread.onSpinWait();
+        }
+        assertThat(second).isNotDone();
+        assertThat(instanceOf(0).lastWriter())
+                .as("no second send while the first is held")
+                .isSameAs(writer);
+        held.release();
+        assertThat(first.get(30, TimeUnit.SECONDS).rev()).isEqualTo(1);
+        assertThat(second.get(30, TimeUnit.SECONDS).rev()).isEqualTo(1);
+        assertThat(instanceOf(0).lastWriter()).as("sent by the commit thread").isSameAs(writer);
+        Datastore b = process().datastore("inline");
+        assertThat(b.getLatest("second").orElseThrow().value().asInt()).isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("a change that commits late with a smaller position reaches every process, none skipped")
     void aLateCommitIsNotSkipped() throws Exception {
         Datastore a = process().datastore("late");
