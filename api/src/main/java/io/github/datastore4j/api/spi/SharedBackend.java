@@ -125,7 +125,9 @@ public interface SharedBackend extends Backend {
     /**
      * Registers {@code wakeUp}, run (on a thread of the backend's, briefly) when changes may have been committed
      * after the last call of {@link #changesAfter} (in any namespace). A hint only: it may come late, twice, or, after a lost
-     * connection, not at all, so a reader also polls {@link #head()} at an interval of its own.
+     * connection, not at all, so a reader also polls {@link #head()} at an interval of its own. Commits made through
+     * this instance need not be hinted: the engine applies its own writes when they are answered, and a reader that
+     * must see them ("latest" reads) wakes itself.
      *
      * @return a handle whose {@code close()} removes {@code wakeUp}
      */

@@ -1,6 +1,7 @@
 package io.github.datastore4j.backend.sqlite;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -21,7 +22,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * fail with {@code SQLITE_BUSY} at once, whatever the timeout, when another writer committed in between. A wait that
  * runs out fails that group with {@code LOCKED} naming the file. Each piece runs inside a {@code SAVEPOINT}, so one
  * that fails is undone alone and the others commit; after the {@code COMMIT} (forced to disk with {@code
- * synchronous=FULL}) every piece's future completes, then {@code afterCommit} runs (the wake-up signal).
+ * synchronous=FULL}) every piece's future completes, then the {@link Listener} hears of it.
+ *
+ * <p><b>Other connections' commits.</b> {@code PRAGMA data_version} on the write connection changes exactly when
+ * another connection (another process, mostly) committed since it was last read, and never for this connection's own
+ * commits. The writer reads it at the start of each of its transactions and, when the connection is free, each time
+ * {@link #lookForOthers} asks (the change signal's poller); a change is passed on once ({@link
+ * Listener#committedElsewhere}). So this process's own commits, which its engine has applied already, wake no
+ * reader, and a busy writer sees other processes' commits at its next transaction without waiting for the poller.
  *
  * <p><b>Who commits.</b> The connection is used under one lock, by the writer thread or by a caller of {@link #call}.
  * {@link #submit} queues a piece and wakes the writer thread, which commits everything queued by the time it has the
@@ -37,12 +45,17 @@ final class GroupCommitWriter implements AutoCloseable {
     /** Pieces of work in one transaction, at most. */
     static final int GROUP = 256;
 
+    private static final String DATA_VERSION = "PRAGMA data_version";
+
     private final SqliteTarget target;
     private final Connection connection;
     /** The write connection's kept statements: the transactions' own, and the bodies' ({@link #statements()}). */
     private final StatementCache statements;
 
-    private final Runnable afterCommit;
+    private final Listener listener;
+    /** The write connection's {@code data_version} at the last look, or -1 before the first; under the lock. */
+    private long dataVersion = -1;
+
     private final LinkedBlockingQueue<Work<?>> queue = new LinkedBlockingQueue<>();
     /** Held while the connection is in use: by the writer thread, or by a caller of {@link #call}. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -60,11 +73,26 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private record Work<T>(String what, Body<T> body, CompletableFuture<T> result) {}
 
-    GroupCommitWriter(SqliteTarget target, Connection connection, Runnable afterCommit) {
+    /** Hears of commits; called under the writer's lock, so it must be brief and must not call the writer. */
+    interface Listener {
+        /** A transaction of this writer committed. */
+        void committedHere();
+
+        /** Another connection committed since the writer last looked (or it cannot tell: a hint, never lost). */
+        void committedElsewhere();
+    }
+
+    GroupCommitWriter(SqliteTarget target, Connection connection, Listener listener) {
         this.target = target;
         this.connection = connection;
         this.statements = new StatementCache(connection);
-        this.afterCommit = afterCommit;
+        this.listener = listener;
+        lock.lock();
+        try {
+            othersCommitted(); // the first look: what is committed now is no one's news
+        } finally {
+            lock.unlock();
+        }
         this.thread = new Thread(
                 this::run, "datastore4j-sqlite-writer " + target.file().getFileName());
         thread.setDaemon(true);
@@ -117,6 +145,42 @@ final class GroupCommitWriter implements AutoCloseable {
                 throw failure;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Tells the listener if another connection committed since the writer last looked, unless the connection is busy
+     * (its transaction looks when it begins) or closed. For the change signal's poller.
+     */
+    void lookForOthers() {
+        if (closed || !lock.tryLock()) {
+            return;
+        }
+        try {
+            if (!closed && othersCommitted()) {
+                listener.committedElsewhere();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock: whether {@code data_version} moved since the last look. A first look, or one that fails (the
+     * next statement will say what is wrong with the connection), answers yes: a hint too many is harmless, one too
+     * few delays another process's change until a reader's heartbeat.
+     */
+    private boolean othersCommitted() {
+        try (ResultSet rows = statements.prepare(DATA_VERSION).executeQuery()) {
+            rows.next();
+            long now = rows.getLong(1);
+            boolean moved = now != dataVersion;
+            dataVersion = now;
+            return moved;
+        } catch (SQLException e) {
+            statements.clear();
+            dataVersion = -1;
+            return true;
         }
     }
 
@@ -176,6 +240,9 @@ final class GroupCommitWriter implements AutoCloseable {
         boolean alone = group.size() == 1;
         try (Statement statement = connection.createStatement()) {
             statements.prepare("BEGIN IMMEDIATE").execute();
+            if (othersCommitted()) {
+                listener.committedElsewhere(); // before this transaction took the lock: readable now
+            }
             try {
                 for (Work<?> work : group) {
                     if (!alone) {
@@ -219,7 +286,7 @@ final class GroupCommitWriter implements AutoCloseable {
         for (int i = 0; i < group.size(); i++) {
             complete(group.get(i), results.get(i), failures.get(i));
         }
-        afterCommit.run();
+        listener.committedHere();
     }
 
     private Throwable failure(Work<?> work, Exception e) {

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Connections.</b> One write connection, owned by the {@link GroupCommitWriter} thread, through which every write
  * of this process goes — conditional batches, unconditional batches, leases, quarantines, sweeps — many to a
  * transaction; reader connections from {@link SqliteConnections} for reads, scans, the feed and snapshots, which in
- * WAL mode never wait for a writer; and, while a change listener is registered, one for {@link ChangeSignal}.
+ * WAL mode never wait for a writer. The {@link ChangeSignal} reads the write connection's {@code data_version}: no
+ * connection of its own.
  *
  * <p><b>Guarantees.</b> A batch is all or nothing. With {@code synchronous=FULL} (the default) a completed write
  * survives a crash of the process and a power loss; {@code durableOnCommit} says so. Scans run in key order (the
@@ -64,9 +65,10 @@ final class SqliteBackend implements SharedBackend {
     private SqliteBackend(SqliteTarget target, SqliteConnections connections, Connection writeConnection) {
         this.target = target;
         this.connections = connections;
-        this.signal = new ChangeSignal(connections, target.shown());
+        // the poller starts with the first listener, once the writer is set
+        this.signal = new ChangeSignal(this::lookForOthers, target.shown());
         this.sweep = new FeedSweep(target.retention());
-        this.writer = new GroupCommitWriter(target, writeConnection, signal::fire);
+        this.writer = new GroupCommitWriter(target, writeConnection, signal);
         this.conditional = new ConditionalWriter(writer.statements());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(
@@ -332,6 +334,11 @@ final class SqliteBackend implements SharedBackend {
     /** The target this backend opened: for tests. */
     SqliteTarget target() {
         return target;
+    }
+
+    /** For the change signal's poller: the writer looks at other connections' commits. */
+    private void lookForOthers() {
+        writer.lookForOthers();
     }
 
     /** Stops the sweep and the signal, lets the writer finish its group, then closes every connection. Idempotent. */
